@@ -17,6 +17,7 @@ import type {
 	ICredentialType,
 	IDataObject,
 	IExecuteFunctions,
+	IHttpRequestHelper,
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 	INodeExecutionData,
@@ -47,6 +48,7 @@ interface RecordedRequest {
 const CLIENT_ID = 'toy-client';
 const CLIENT_SECRET = 'toy-client-secret-Zq8';
 const SIGNING_SECRET = 'toy-signing-secret-Hh3';
+const SESSION_PASSWORD = 'toy-session-password-Pp5';
 
 /** The toy "signed" scheme: HMAC-SHA256 over `METHOD PATH` keyed with the user's secret. */
 function toySignature(secret: string, method: string, path: string): string {
@@ -57,6 +59,8 @@ class ToyServer {
 	requests: RecordedRequest[] = [];
 	private tokenCounter = 0;
 	private validTokens = new Set<string>();
+	private sessionCounter = 0;
+	private validSessions = new Set<string>();
 	private server?: Server;
 	url = '';
 
@@ -81,6 +85,17 @@ class ToyServer {
 		this.reset();
 		this.tokenCounter = 0;
 		this.validTokens.clear();
+		this.sessionCounter = 0;
+		this.validSessions.clear();
+	}
+
+	/** Every session issued so far is rejected from now on. */
+	expireSessions(): void {
+		this.validSessions.clear();
+	}
+
+	loginRequests(): RecordedRequest[] {
+		return this.requests.filter((r) => r.path === '/session/login');
 	}
 
 	/** Every token issued so far is rejected from now on (as an expired token would be). */
@@ -110,6 +125,7 @@ class ToyServer {
 					'x-api-key': req.headers['x-api-key'] as string | undefined,
 					'x-toy-user': req.headers['x-toy-user'] as string | undefined,
 					'x-toy-signature': req.headers['x-toy-signature'] as string | undefined,
+					'x-session': req.headers['x-session'] as string | undefined,
 					'content-type': req.headers['content-type'],
 				},
 				body: Buffer.concat(chunks).toString('utf8'),
@@ -135,6 +151,13 @@ class ToyServer {
 			this.validTokens.add(token);
 			return send(200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
 		}
+		if (r.path === '/session/login' && r.method === 'POST') {
+			const { username, password } = JSON.parse(r.body || '{}') as IDataObject;
+			if (username !== 'sess-user' || password !== SESSION_PASSWORD) return send(401, { error: 'bad login' });
+			const token = `sess-${++this.sessionCounter}`;
+			this.validSessions.add(token);
+			return send(200, { token });
+		}
 		if (!r.path.startsWith('/api/')) return send(404, { error: 'not found' });
 
 		// Authentication of API routes: any one of the three toy schemes.
@@ -144,6 +167,9 @@ class ToyServer {
 			const token = auth.slice('Bearer '.length);
 			if (!this.validTokens.has(token)) return send(401, { error: 'invalid_token', message: 'Token expired' });
 			principal = `bearer:${token}`;
+		} else if (r.headers['x-session'] !== undefined) {
+			if (!this.validSessions.has(r.headers['x-session'])) return send(401, { error: 'session expired' });
+			principal = `session:${r.headers['x-session']}`;
 		} else if (r.headers['x-api-key'] !== undefined) {
 			principal = `key:${r.headers['x-api-key']}`;
 		} else if (r.headers['x-toy-signature'] !== undefined) {
@@ -223,6 +249,31 @@ class ToySignedApi implements ICredentialType {
 	}
 }
 
+/** A session token fetched by `preAuthentication` into an expirable hidden property. */
+class ToySessionApi implements ICredentialType {
+	name = 'toySessionApi';
+	displayName = 'Toy Session';
+	properties: ICredentialType['properties'] = [
+		{ displayName: 'Username', name: 'username', type: 'string', default: '' },
+		{ displayName: 'Password', name: 'password', type: 'string', typeOptions: { password: true }, default: '' },
+		{ displayName: 'Session Token', name: 'sessionToken', type: 'hidden', typeOptions: { expirable: true }, default: '' },
+		{ displayName: 'Base URL', name: 'baseUrl', type: 'string', default: 'http://127.0.0.1:9' },
+	];
+	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
+		const { token } = (await this.helpers.httpRequest({
+			method: 'POST',
+			url: `${credentials.baseUrl as string}/session/login`,
+			body: { username: credentials.username, password: credentials.password },
+			json: true,
+		})) as { token: string };
+		return { sessionToken: token };
+	}
+	authenticate: ICredentialType['authenticate'] = {
+		type: 'generic',
+		properties: { headers: { 'X-Session': '={{$credentials.sessionToken}}' } },
+	};
+}
+
 /** OAuth2 client credentials, the way Emarsys' OIDC credential is built. */
 class ToyOAuth2Api implements ICredentialType {
 	name = 'toyOAuth2Api';
@@ -245,6 +296,7 @@ const AUTH_TO_CREDENTIAL: Record<string, string> = {
 	apiKey: 'toyApiKeyApi',
 	signed: 'toySignedApi',
 	oAuth2: 'toyOAuth2Api',
+	session: 'toySessionApi',
 };
 
 async function toyRequest(
@@ -279,6 +331,7 @@ class ToyNode implements INodeType {
 			{ name: 'toyApiKeyApi', required: true, displayOptions: { show: { authentication: ['apiKey'] } } },
 			{ name: 'toySignedApi', required: true, displayOptions: { show: { authentication: ['signed'] } } },
 			{ name: 'toyOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
+			{ name: 'toySessionApi', required: true, displayOptions: { show: { authentication: ['session'] } } },
 		],
 		properties: [
 			{
@@ -289,6 +342,7 @@ class ToyNode implements INodeType {
 					{ name: 'API Key', value: 'apiKey' },
 					{ name: 'Signed', value: 'signed' },
 					{ name: 'OAuth2', value: 'oAuth2' },
+					{ name: 'Session', value: 'session' },
 				],
 				default: 'apiKey',
 			},
@@ -300,6 +354,7 @@ class ToyNode implements INodeType {
 				options: [
 					{ name: 'Echo', value: 'echo' },
 					{ name: 'Fail', value: 'fail' },
+					{ name: 'To Binary', value: 'toBinary' },
 				],
 				default: 'echo',
 			},
@@ -351,6 +406,12 @@ class ToyNode implements INodeType {
 			try {
 				const operation = this.getNodeParameter('operation', i) as string;
 				const value = this.getNodeParameter('value', i) as string;
+				if (operation === 'toBinary') {
+					// No request: stores the value as binary data through n8n-core's BinaryDataService.
+					const binary = await this.helpers.prepareBinaryData(Buffer.from(value, 'utf8'), 'value.txt', 'text/plain');
+					out.push({ json: {}, binary: { data: binary }, pairedItem: { item: i } });
+					continue;
+				}
 				const response = await toyRequest(this, operation === 'fail' ? '/fail' : '/echo', { value });
 				out.push({ json: { ...response, input: items[i].json, version: this.getNode().typeVersion }, pairedItem: { item: i } });
 			} catch (error) {
@@ -396,7 +457,7 @@ beforeEach(() => {
 	server.resetAll();
 	harness = createHarness({
 		nodeTypes: [new ToyNode()],
-		credentialTypes: [new ToyApiKeyApi(), new ToyBaseApi(), new ToySignedApi(), new ToyOAuth2Api()],
+		credentialTypes: [new ToyApiKeyApi(), new ToyBaseApi(), new ToySignedApi(), new ToyOAuth2Api(), new ToySessionApi()],
 	});
 });
 
@@ -432,6 +493,16 @@ describe('runNode: items through WorkflowExecute', () => {
 		const v1 = await harness.runNode({ nodeType: 'toy', typeVersion: 1, credentials: apiKeyCredentials() });
 		expect(v1.items[0].json.version).toBe(1);
 		expect(v1.items[0].json.value).toBe('default-value');
+	});
+
+	it('keeps binary data inline (in-memory binary data mode)', async () => {
+		const result = await harness.runNode({ nodeType: 'toy', parameters: { operation: 'toBinary', value: 'héllo binary' } });
+		expect(result.error).toBeUndefined();
+		const binary = result.items[0].binary?.data;
+		expect(binary?.mimeType).toBe('text/plain');
+		expect(binary?.fileName).toBe('value.txt');
+		expect(Buffer.from(binary?.data ?? '', 'base64').toString('utf8')).toBe('héllo binary');
+		expect(server.requests).toHaveLength(0);
 	});
 
 	it('emits one empty item when no input items are given', async () => {
@@ -647,6 +718,35 @@ describe('OAuth2 client credentials through n8n-core requestOAuth2', () => {
 		expect(decrypted).not.toHaveProperty('authUrl');
 		// doNotInherit properties of oAuth2Api do not reach the child type.
 		expect(decrypted).not.toHaveProperty('tokenExpiredStatusCode');
+	});
+});
+
+describe('preAuthentication (expirable session token)', () => {
+	it('logs in once, persists the session token, and logs in again after the server rejects it', async () => {
+		const credentials = { toySessionApi: { username: 'sess-user', password: SESSION_PASSWORD, baseUrl: server.url } };
+		const first = await harness.runNode({
+			nodeType: 'toy',
+			parameters: { authentication: 'session' },
+			credentials,
+			inputItems: [{}, {}],
+		});
+		expect(first.error).toBeUndefined();
+		expect(server.loginRequests()).toHaveLength(1);
+		expect(server.apiRequests().map((r) => r.headers['x-session'])).toEqual(['sess-1', 'sess-1']);
+		expect((await harness.getStoredCredentials('toySessionApi'))?.sessionToken).toBe('sess-1');
+
+		server.reset();
+		server.expireSessions();
+		const second = await harness.runNode({ nodeType: 'toy', parameters: { authentication: 'session' }, inputItems: [{}, {}] });
+		expect(second.error).toBeUndefined();
+		expect(second.items.map((item) => item.json.principal)).toEqual(['session:sess-2', 'session:sess-2']);
+		expect(server.requests.map((r) => `${r.path} ${r.status}`)).toEqual([
+			'/api/echo 401',
+			'/session/login 200',
+			'/api/echo 200',
+			'/api/echo 200',
+		]);
+		expect((await harness.getStoredCredentials('toySessionApi'))?.sessionToken).toBe('sess-2');
 	});
 });
 

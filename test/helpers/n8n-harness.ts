@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { Container } from '@n8n/di';
 import { GlobalConfig, InstanceSettingsConfig } from '@n8n/config';
 import {
+	BinaryDataConfig,
 	BinaryDataService,
 	Cipher,
 	Credentials,
@@ -392,15 +393,16 @@ let coreReady: Promise<void> | undefined;
  * - GlobalConfig: log level `silent` (override with N8N_LOG_LEVEL), before the Logger exists;
  * - InstanceSettings: n8n folder in a temp dir with a fixed encryption key (never touches ~/.n8n);
  * - EncryptionKeyProxy: a key provider (in n8n it reads the DB) so `Credentials` can encrypt;
- * - BinaryDataService: initialised in filesystem mode under the temp folder.
+ * - BinaryDataConfig/BinaryDataService: in-memory (`default`) mode, binary data kept inline.
  */
 export async function ensureN8nCore(): Promise<void> {
 	coreReady ??= (async () => {
 		const globalConfig = Container.get(GlobalConfig);
 		globalConfig.logging.level = (process.env.N8N_LOG_LEVEL as typeof globalConfig.logging.level) || 'silent';
 
+		// InstanceSettings reads/creates its settings file in the n8n folder when constructed;
+		// point it at a temp dir (never ~/.n8n) and remove that once the singletons exist.
 		const folder = mkdtempSync(join(tmpdir(), 'n8n-harness-'));
-		process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
 		// Read-only in the type (set from N8N_USER_FOLDER); the harness points it at its temp dir.
 		const instanceConfig = Container.get(InstanceSettingsConfig) as { -readonly [K in keyof InstanceSettingsConfig]: InstanceSettingsConfig[K] };
 		instanceConfig.n8nFolder = folder;
@@ -423,7 +425,11 @@ export async function ensureN8nCore(): Promise<void> {
 			getLegacyKey: async () => key,
 		});
 
-		await Container.get(BinaryDataService).init();
+		// Binary data stays inline (base64 in the item), n8n's in-memory `default` mode, as in
+		// n8n's own node test harness: BinaryDataService has no storage manager, so no disk IO.
+		Container.get(BinaryDataConfig).mode = 'default';
+		Container.get(BinaryDataService);
+		rmSync(folder, { recursive: true, force: true });
 	})();
 	await coreReady;
 }
@@ -796,6 +802,14 @@ function toItems(input: InputItems | undefined): INodeExecutionData[] {
 	});
 }
 
+/** The version the editor gives a new node: `defaultVersion`, else the highest version. */
+function defaultTypeVersion(type: INodeType | IVersionedNodeType): number {
+	if ('nodeVersions' in type) {
+		return type.description.defaultVersion ?? Math.max(...Object.keys(type.nodeVersions).map(Number));
+	}
+	return type.description.defaultVersion ?? Math.max(...[type.description.version].flat());
+}
+
 function nodeSummary(runData: IRunData, name: string): NodeRunSummary {
 	const runs = runData[name];
 	const last = runs?.[runs.length - 1];
@@ -922,11 +936,7 @@ export function createHarness(options: HarnessOptions): N8nHarness {
 	async function runNode(opts: RunNodeOptions): Promise<RunNodeResult> {
 		await storeCredentials(opts.credentials);
 		const nodeType = nodeTypes.getByName(opts.nodeType);
-		const typeVersion =
-			opts.typeVersion ??
-			('nodeVersions' in nodeType
-				? nodeType.description.defaultVersion ?? Math.max(...Object.keys(nodeType.nodeVersions).map(Number))
-				: Math.max(...[nodeType.description.version].flat()));
+		const typeVersion = opts.typeVersion ?? defaultTypeVersion(nodeType);
 		const name = opts.nodeName ?? 'Node';
 		const input: INode = {
 			id: 'harness-input',
@@ -1009,7 +1019,7 @@ export function createHarness(options: HarnessOptions): N8nHarness {
 			id: 'harness-temp-node',
 			name: 'Temp-Node',
 			type: opts.nodeType,
-			typeVersion: opts.typeVersion ?? nodeType.description.version as number,
+			typeVersion: opts.typeVersion ?? defaultTypeVersion(nodeTypes.getByName(opts.nodeType)),
 			position: [0, 0],
 			parameters: opts.parameters ?? {},
 		};
