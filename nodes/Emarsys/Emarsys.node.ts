@@ -1,0 +1,50 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	NodeConnectionType,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { properties } from './actions/node.description';
+import { router } from './actions/router';
+import { loadOptions } from './methods';
+
+/** One main input, one main output (a regular node). */
+const MAIN: NodeConnectionType[] = [NodeConnectionTypes.Main];
+
+export class Emarsys implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Emarsys',
+		name: 'emarsys',
+		icon: { light: 'file:emarsys.svg', dark: 'file:emarsys.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Read and write SAP Emarsys contacts, list fields and choices, and trigger external events',
+		defaults: { name: 'Emarsys' },
+		usableAsTool: true,
+		inputs: MAIN,
+		outputs: MAIN,
+		credentials: [
+			{
+				name: 'emarsysApi',
+				required: true,
+				displayOptions: { show: { authentication: ['wsse'] } },
+			},
+			{
+				name: 'emarsysOAuth2Api',
+				required: true,
+				displayOptions: { show: { authentication: ['oAuth2'] } },
+			},
+		],
+		properties,
+	};
+
+	methods = { loadOptions };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,55 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { getFieldList } from '../../helpers/fields';
+import { ItemResults } from '../../helpers/results';
+import { requireLanguage } from '../../helpers/validation';
+import type { EmarsysClient } from '../../transport';
+import { languageOption, requestOptions } from '../common.descriptions';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [languageOption, ...requestOptions],
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['field'], operation: ['getAll'] } },
+	properties,
+);
+
+/** One output item per field of the account; the list is fetched once per language per run. */
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	client: EmarsysClient,
+): Promise<INodeExecutionData[]> {
+	const results = new ItemResults(this, items.length);
+	const languages: string[] = [];
+	for (let i = 0; i < items.length; i++) {
+		await results.run(i, () => {
+			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			languages[i] = requireLanguage(this.getNode(), i, options.language);
+		});
+	}
+	for (let i = 0; i < items.length; i++) {
+		await results.run(i, async () => {
+			const fields = await getFieldList(client, languages[i]);
+			results.add(
+				i,
+				fields.map((field) => ({
+					id: field.id,
+					name: field.name,
+					application_type: field.application_type,
+					string_id: field.string_id ?? '',
+				})),
+			);
+		});
+	}
+	return results.toItems();
+}

@@ -1,0 +1,76 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { getMultiChoiceLists } from '../../helpers/fields';
+import { ItemResults } from '../../helpers/results';
+import { requireFieldId, requireLanguage } from '../../helpers/validation';
+import type { EmarsysClient } from '../../transport';
+import { languageOption, requestOptions } from '../common.descriptions';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Field Name or ID',
+		name: 'fieldId',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getMultiChoiceFields' },
+		default: '',
+		required: true,
+		description:
+			'The multi-choice field whose choices to list. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [languageOption, ...requestOptions],
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['field'], operation: ['getMultiChoices'] } },
+	properties,
+);
+
+/** One output item per choice. All fields asked for in one language go to Emarsys in ONE call. */
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	client: EmarsysClient,
+): Promise<INodeExecutionData[]> {
+	const node = this.getNode();
+	const results = new ItemResults(this, items.length);
+	const inputs: Array<{ fieldId: string; language: string }> = [];
+	const fieldsByLanguage = new Map<string, string[]>();
+	for (let i = 0; i < items.length; i++) {
+		await results.run(i, () => {
+			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			const input = {
+				fieldId: requireFieldId(node, i, 'fieldId', this.getNodeParameter('fieldId', i)),
+				language: requireLanguage(node, i, options.language),
+			};
+			inputs[i] = input;
+			const list = fieldsByLanguage.get(input.language) ?? [];
+			list.push(input.fieldId);
+			fieldsByLanguage.set(input.language, list);
+		});
+	}
+	for (let i = 0; i < items.length; i++) {
+		await results.run(i, async () => {
+			const { fieldId, language } = inputs[i];
+			const lists = await getMultiChoiceLists(client, fieldsByLanguage.get(language) ?? [fieldId], language, i);
+			const choices = lists[fieldId] ?? [];
+			results.add(
+				i,
+				choices.map((choice) => ({
+					fieldId: Number(fieldId),
+					id: choice.id,
+					choice: choice.choice,
+					...(choice.bit_position !== undefined ? { bit_position: choice.bit_position } : {}),
+				})),
+			);
+		});
+	}
+	return results.toItems();
+}

@@ -1,0 +1,26 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import * as field from './field';
+
+/** The node's parameters (resources, operations and each operation's fields). */
+export const properties: INodeProperties[] = [
+	{
+		displayName: 'Authentication',
+		name: 'authentication',
+		type: 'options',
+		options: [
+			{ name: 'WSSE (API User)', value: 'wsse' },
+			{ name: 'OAuth2 (OpenID Connect)', value: 'oAuth2' },
+		],
+		default: 'wsse',
+	},
+	{
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: [{ name: 'Field', value: 'field' }],
+		default: 'field',
+	},
+	...field.description,
+];

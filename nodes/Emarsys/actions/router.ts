@@ -1,0 +1,38 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { EmarsysClient } from '../transport';
+import * as field from './field';
+
+type OperationModule = {
+	execute: (
+		this: IExecuteFunctions,
+		items: INodeExecutionData[],
+		client: EmarsysClient,
+	) => Promise<INodeExecutionData[]>;
+};
+
+const operations: Record<string, Record<string, OperationModule>> = {
+	field: {
+		getAll: field.getAll,
+		getSingleChoices: field.getSingleChoices,
+		getMultiChoices: field.getMultiChoices,
+	},
+};
+
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const module = operations[resource]?.[operation];
+	if (!module) {
+		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
+	}
+	const options = (items.length > 0 ? this.getNodeParameter('options', 0, {}) : {}) as IDataObject;
+	const client = EmarsysClient.forContext(this, {
+		maxRetries: options.maxRetries as number | undefined,
+		timeout: options.timeout as number | undefined,
+	});
+	const output = await module.execute.call(this, items, client);
+	return [output];
+}

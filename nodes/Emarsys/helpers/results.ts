@@ -1,0 +1,81 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+/**
+ * Collects each input item's outputs (or its error) and hands them back in input order,
+ * every output item paired with the input item it came from.
+ *
+ * Without "Continue On Fail" the first error stops the node (it is thrown).
+ * With it, every failed input item yields exactly one error item; nothing is dropped.
+ */
+export class ItemResults {
+	private readonly outputs: IDataObject[][];
+
+	private readonly errors: Array<NodeApiError | NodeOperationError | undefined>;
+
+	private readonly continueOnFail: boolean;
+
+	constructor(
+		private readonly ctx: IExecuteFunctions,
+		readonly count: number,
+	) {
+		this.outputs = Array.from({ length: count }, () => []);
+		this.errors = new Array(count).fill(undefined);
+		this.continueOnFail = ctx.continueOnFail();
+	}
+
+	add(itemIndex: number, json: IDataObject | IDataObject[]): void {
+		if (this.errors[itemIndex]) return;
+		if (Array.isArray(json)) this.outputs[itemIndex].push(...json);
+		else this.outputs[itemIndex].push(json);
+	}
+
+	failed(itemIndex: number): boolean {
+		return this.errors[itemIndex] !== undefined;
+	}
+
+	/** Records the error of an item; throws it when the node does not continue on fail. */
+	fail(itemIndex: number, error: unknown): void {
+		const wrapped = toNodeError(this.ctx, error, itemIndex);
+		if (!this.continueOnFail) throw wrapped;
+		this.errors[itemIndex] = wrapped;
+		this.outputs[itemIndex] = [];
+	}
+
+	/** Runs `work` for one item, recording any error it throws as that item's error. */
+	async run(itemIndex: number, work: () => Promise<void> | void): Promise<void> {
+		if (this.failed(itemIndex)) return;
+		try {
+			await work();
+		} catch (error) {
+			this.fail(itemIndex, error);
+		}
+	}
+
+	toItems(): INodeExecutionData[] {
+		const items: INodeExecutionData[] = [];
+		for (let index = 0; index < this.count; index++) {
+			const error = this.errors[index];
+			if (error) {
+				const json: IDataObject = { error: error.message };
+				if (error.description) json.description = error.description;
+				const { httpCode } = error as NodeApiError;
+				if (httpCode) json.httpCode = httpCode;
+				const replyCode = (error as NodeApiError).errorResponse?.replyCode;
+				if (replyCode !== undefined) json.replyCode = replyCode;
+				items.push({ json, error, pairedItem: { item: index } });
+				continue;
+			}
+			for (const json of this.outputs[index]) items.push({ json, pairedItem: { item: index } });
+		}
+		return items;
+	}
+}
+
+function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
+		return error;
+	}
+	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+}

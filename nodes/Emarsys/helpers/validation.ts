@@ -1,0 +1,141 @@
+import type { IDataObject, INode } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+/** Bad input: a NodeOperationError that names the item (1-based for people) and the parameter. */
+export function inputError(
+	node: INode,
+	itemIndex: number,
+	parameter: string,
+	problem: string,
+	hint?: string,
+): NodeOperationError {
+	return new NodeOperationError(node, `Item ${itemIndex + 1}, parameter "${parameter}": ${problem}`, {
+		itemIndex,
+		description: hint,
+	});
+}
+
+const FIELD_ID = /^[1-9]\d*$/;
+
+/** A field ID: a positive integer, given as number or string. Returns it as a string. */
+export function requireFieldId(node: INode, itemIndex: number, parameter: string, value: unknown): string {
+	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	if (!FIELD_ID.test(text)) {
+		throw inputError(
+			node,
+			itemIndex,
+			parameter,
+			`"${String(value)}" is not a field ID (Emarsys field IDs are positive whole numbers, e.g. 3 for email)`,
+			'Pick the field from the list, or give its numeric ID (see Field > Get Many).',
+		);
+	}
+	return text;
+}
+
+/**
+ * The key field of a contact operation: a numeric field ID, or `id` (the Emarsys internal contact ID).
+ */
+export function requireKeyId(node: INode, itemIndex: number, value: unknown): string {
+	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	if (text === 'id') return text;
+	return requireFieldId(node, itemIndex, 'keyId', text);
+}
+
+/** A list of field IDs (array, or comma-separated text). */
+export function requireFieldIds(
+	node: INode,
+	itemIndex: number,
+	parameter: string,
+	value: unknown,
+	max: number,
+): string[] {
+	let list: unknown[];
+	if (Array.isArray(value)) list = value;
+	else if (typeof value === 'string') list = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+	else if (typeof value === 'number') list = [value];
+	else if (value === undefined || value === null) list = [];
+	else throw inputError(node, itemIndex, parameter, 'must be a list of field IDs');
+	const ids = list.map((entry) => requireFieldId(node, itemIndex, parameter, entry));
+	const unique = [...new Set(ids)];
+	if (unique.length > max) {
+		throw inputError(node, itemIndex, parameter, `${unique.length} fields given; Emarsys accepts at most ${max} per call`);
+	}
+	return unique;
+}
+
+/** A contact key value: non-empty text (numbers are accepted and turned into text). */
+export function requireContactKey(node: INode, itemIndex: number, parameter: string, value: unknown): string {
+	const text =
+		typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+	if (text === '') {
+		throw inputError(
+			node,
+			itemIndex,
+			parameter,
+			value === undefined || value === null || value === '' ? 'is empty' : `must be text, got ${typeof value}`,
+			'Give the value of the key field that identifies the contact (for example the email address).',
+		);
+	}
+	return text;
+}
+
+/** eventData: a JSON object, given as object or JSON text. Empty text means no data. */
+export function requireJsonObject(
+	node: INode,
+	itemIndex: number,
+	parameter: string,
+	value: unknown,
+): IDataObject | undefined {
+	let parsed: unknown = value;
+	if (value === undefined || value === null) return undefined;
+	if (typeof value === 'string') {
+		if (value.trim() === '') return undefined;
+		try {
+			parsed = JSON.parse(value);
+		} catch (error) {
+			throw inputError(node, itemIndex, parameter, `is not valid JSON (${(error as Error).message})`, 'Give a JSON object, e.g. {"order_id": "A-1"}.');
+		}
+	}
+	if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+		throw inputError(
+			node,
+			itemIndex,
+			parameter,
+			`must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}`,
+			'Give a JSON object, e.g. {"order_id": "A-1"}.',
+		);
+	}
+	return parsed as IDataObject;
+}
+
+/** A point in time turned into UTC ISO-8601 (`2026-01-31T09:05:00Z`), as Emarsys wants event_time. */
+export function requireUtcTime(node: INode, itemIndex: number, parameter: string, value: unknown): string | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	let date: Date | undefined;
+	if (value instanceof Date) date = value;
+	else if (typeof value === 'string') {
+		const text = value.trim();
+		// Require a full date; a time without zone would be ambiguous, so it is read as UTC.
+		if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) {
+			const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(text) && text.length > 10;
+			const normalized = text.replace(' ', 'T');
+			date = new Date(hasZone ? normalized : text.length === 10 ? `${normalized}T00:00:00Z` : `${normalized}Z`);
+		}
+	} else if (typeof value === 'object' && typeof (value as { toISO?: unknown }).toISO === 'function') {
+		date = new Date(String((value as { toISO: () => string }).toISO()));
+	}
+	if (!date || Number.isNaN(date.getTime())) {
+		throw inputError(node, itemIndex, parameter, `"${String(value)}" is not a date-time`, 'Use ISO-8601, e.g. 2026-01-31T09:05:00Z.');
+	}
+	return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A language code for Emarsys translations (`en`, `de`, `zh-hans`…); empty means `en`. */
+export function requireLanguage(node: INode, itemIndex: number, value: unknown): string {
+	if (value === undefined || value === null || value === '') return 'en';
+	const text = String(value).trim().toLowerCase();
+	if (!/^[a-z]{2}(-[a-z]{2,4})?$/.test(text)) {
+		throw inputError(node, itemIndex, 'options.language', `"${String(value)}" is not a language code`, 'Use a two-letter code such as en, de or fr.');
+	}
+	return text;
+}
