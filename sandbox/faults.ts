@@ -1,0 +1,99 @@
+/**
+ * Fault injection for tests, benchmarks and the fault suite (`PUT /__sandbox/faults`).
+ * These knobs do not exist in Emarsys; they make the failures Emarsys can produce reproducible.
+ * They act on API requests (`/api/v2/...`, `/api/v3/...`) only, never on the hooks.
+ */
+export interface FaultSettings {
+	/** Added delay before every API request is handled. */
+	latencyMs?: number;
+	/** Fraction `rate` (0..1) of API requests answered with `status` and an Emarsys-style body. */
+	errorRate?: { status: number; rate: number };
+	/** Every API request answers 429 for the next N seconds (set time). */
+	rateLimitForSeconds?: number;
+	/** The next N API answers are truncated JSON. */
+	malformedJsonCount?: number;
+	/** The next N API requests never answer (the socket is held until the client gives up). */
+	hangCount?: number;
+	/** Every API answer is dribbled out over this many milliseconds. */
+	slowMs?: number;
+	/** The server clock is shifted by this many seconds (WSSE Created window, token expiry, rate windows). */
+	clockSkewSeconds?: number;
+}
+
+export interface FaultState extends FaultSettings {
+	/** Unix ms until which every API request answers 429 (derived from rateLimitForSeconds). */
+	rateLimitUntil?: number;
+}
+
+export class Faults {
+	state: FaultState = {};
+
+	clear(): void {
+		this.state = {};
+	}
+
+	/** Validate and merge settings; returns an error text for bad input. */
+	apply(input: unknown, realNow: number): string | undefined {
+		if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'Body must be a JSON object';
+		const o = input as Record<string, unknown>;
+		const next: FaultState = { ...this.state };
+		const num = (k: keyof FaultSettings, min: number, max: number): string | undefined => {
+			if (!(k in o)) return undefined;
+			const v = o[k];
+			if (v === null) {
+				delete next[k];
+				return undefined;
+			}
+			if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) return `${k} must be a number between ${min} and ${max}`;
+			(next as Record<string, unknown>)[k] = v;
+			return undefined;
+		};
+		const errors = [
+			num('latencyMs', 0, 600_000),
+			num('malformedJsonCount', 0, 1_000_000),
+			num('hangCount', 0, 1_000_000),
+			num('slowMs', 0, 600_000),
+			num('clockSkewSeconds', -10 * 365 * 86400, 10 * 365 * 86400),
+			num('rateLimitForSeconds', 0, 86_400),
+		].filter(Boolean);
+		if (errors.length) return errors[0];
+		if ('errorRate' in o) {
+			const er = o.errorRate as Record<string, unknown> | null;
+			if (er === null) delete next.errorRate;
+			else if (
+				typeof er !== 'object' ||
+				typeof er.status !== 'number' ||
+				!Number.isInteger(er.status) ||
+				er.status < 400 ||
+				er.status > 599 ||
+				typeof er.rate !== 'number' ||
+				er.rate < 0 ||
+				er.rate > 1
+			) {
+				return 'errorRate must be { status: 400..599, rate: 0..1 }';
+			} else next.errorRate = { status: er.status, rate: er.rate };
+		}
+		if (typeof next.rateLimitForSeconds === 'number' && 'rateLimitForSeconds' in o) {
+			next.rateLimitUntil = realNow + (next.clockSkewSeconds ?? 0) * 1000 + next.rateLimitForSeconds * 1000;
+		}
+		if ('rateLimitForSeconds' in o && o.rateLimitForSeconds === null) delete next.rateLimitUntil;
+		this.state = next;
+		return undefined;
+	}
+
+	takeHang(): boolean {
+		if (this.state.hangCount && this.state.hangCount > 0) {
+			this.state.hangCount--;
+			return true;
+		}
+		return false;
+	}
+
+	takeMalformed(): boolean {
+		if (this.state.malformedJsonCount && this.state.malformedJsonCount > 0) {
+			this.state.malformedJsonCount--;
+			return true;
+		}
+		return false;
+	}
+}

@@ -1,0 +1,113 @@
+/**
+ * GET event, POST event/{id}/trigger
+ *
+ * Verified (Core API reference "List External Events", "Trigger an External Event"; help
+ * articles "Triggering External Events", "Triggering Multiple External Events"; error pages):
+ *  - event list items `{id, name, created}` (id is an integer);
+ *  - single form `{key_id, external_id, data?, trigger_id?, event_time?}` answers `data: {}`;
+ *    batch form `{key_id, contacts: [{external_id, data?, trigger_id?, event_time?}]}` answers
+ *    `data: {ids: ["…"], errors: {"<external_id>": {"2008": "No contact found with the external
+ *    id: 3 - <external_id>"}}}`;
+ *  - key_id may be a field id, a field string id, `id` or `uid`;
+ *  - "If an event is sent multiple times with the same trigger_id, only the first one will be
+ *    processed" — a duplicate is accepted (HTTP 200) and ignored;
+ *  - event_time formats `2007-03-01T13:00:00Z` / `2007-03-01T13:00:00.000Z`, otherwise
+ *    HTTP 400, replyCode 5010 "Invalid event time format."; non-object data → 5011
+ *    "Event data is not an object."; more than 1000 contacts → 400/1000; unknown event →
+ *    400, 5001.
+ * Chosen (docs silent):
+ *  - the single form reports "no contact" / "more than one contact" as HTTP 400 with 2008 / 2010
+ *    (the contact must exist to trigger an event); a missing key_id or external_id is 400/10001
+ *    "Missing parameter: …"; an unknown key_id is HTTP 200, replyCode 2004 (as for contacts);
+ *  - in the batch form, event_time/data errors are reported per contact under its external_id;
+ *  - the "Interactions" extras (`connectedTo`, `warnings`, 400 "No program or campaign is
+ *    triggered") are not simulated: the sandbox behaves like an account without Interactions
+ *    advanced features whose events are all connected to a program;
+ *  - trigger_id deduplication is per event id; triggers are recorded for tests at
+ *    `GET /__sandbox/triggers` (`duplicate: true` marks ignored ones).
+ */
+import { SEED_EVENTS } from '../seed';
+import { fail, isObject, ok, phpAssoc, type Reply, type RouteContext } from '../http';
+import { keyLabel, resolveKey, type ResolvedKey } from '../schema';
+import { findContacts, MAX_BATCH } from './contacts';
+
+const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+
+export function listEvents(): Reply {
+	return ok(SEED_EVENTS.map((e) => ({ id: e.id, name: e.name, created: e.created })));
+}
+
+interface TriggerOutcome {
+	contactId?: number;
+	error?: { code: number; message: string };
+}
+
+function triggerOne(
+	ctx: RouteContext,
+	eventId: number,
+	key: ResolvedKey,
+	keyRef: unknown,
+	item: Record<string, unknown>,
+): TriggerOutcome {
+	const ext = item.external_id;
+	if (ext === undefined || ext === null || ext === '') {
+		return { error: { code: 10001, message: 'Missing parameter: external_id' } };
+	}
+	if (item.data !== undefined && item.data !== null && !isObject(item.data)) {
+		return { error: { code: 5011, message: 'Event data is not an object.' } };
+	}
+	if (item.event_time !== undefined && (typeof item.event_time !== 'string' || !EVENT_TIME_RE.test(item.event_time))) {
+		return { error: { code: 5010, message: 'Invalid event time format.' } };
+	}
+	const kLabel = key.kind === 'field' ? String(key.field.id) : keyLabel(keyRef);
+	const found = findContacts(ctx.store, key, ext);
+	if (found.length === 0) return { error: { code: 2008, message: `No contact found with the external id: ${kLabel} - ${keyLabel(ext)}` } };
+	if (found.length > 1) return { error: { code: 2010, message: `More contacts found with the external id: ${kLabel} - ${keyLabel(ext)}` } };
+	ctx.store.recordTrigger({
+		eventId,
+		contactId: found[0].id,
+		keyId: keyLabel(keyRef),
+		externalId: keyLabel(ext),
+		data: item.data ?? undefined,
+		triggerId: item.trigger_id === undefined || item.trigger_id === null ? undefined : String(item.trigger_id),
+		eventTime: typeof item.event_time === 'string' ? item.event_time : undefined,
+	});
+	return { contactId: found[0].id };
+}
+
+export function triggerEvent(ctx: RouteContext, eventRef: string): Reply {
+	const event = /^\d+$/.test(eventRef) ? SEED_EVENTS.find((e) => e.id === Number(eventRef)) : undefined;
+	if (!event) return fail(400, 5001, 'No event found with the specified ID.');
+	if (!isObject(ctx.body)) {
+		return ctx.body === undefined ? fail(400, 10001, 'Missing parameter: key_id') : fail(400, 1010, 'Invalid request payload.');
+	}
+	const body = ctx.body;
+	const keyRef = body.key_id;
+	if (keyRef === undefined || keyRef === null || keyRef === '') return fail(400, 10001, 'Missing parameter: key_id');
+
+	if ('contacts' in body) {
+		const list = body.contacts;
+		if (!Array.isArray(list)) return fail(400, 2003, 'Invalid data format. Array expected');
+		if (list.length > MAX_BATCH) return fail(400, 1000, 'The request exceeded the maximum batch size of 1,000');
+		const key = resolveKey(keyRef);
+		if (!key) return fail(200, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
+		const ids: string[] = [];
+		const errors: Record<string, Record<string, string>> = {};
+		for (const item of list) {
+			const outcome = isObject(item)
+				? triggerOne(ctx, event.id, key, keyRef, item)
+				: { error: { code: 10001, message: 'Missing parameter: external_id' } };
+			if (outcome.error) {
+				const ext = isObject(item) && item.external_id !== undefined && item.external_id !== null ? keyLabel(item.external_id) : '';
+				(errors[ext] ??= {})[String(outcome.error.code)] = outcome.error.message;
+			} else if (outcome.contactId !== undefined) ids.push(String(outcome.contactId));
+		}
+		return ok({ ids, errors: phpAssoc(errors) });
+	}
+
+	const key = resolveKey(keyRef);
+	if (!key) return fail(200, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
+	const outcome = triggerOne(ctx, event.id, key, keyRef, body);
+	if (outcome.error) return fail(400, outcome.error.code, outcome.error.message);
+	return ok({});
+}

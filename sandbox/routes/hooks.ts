@@ -1,0 +1,111 @@
+/**
+ * Test hooks under `/__sandbox/` — a path Emarsys never has. No authentication; answers are plain
+ * JSON (not the Emarsys envelope). Hook calls are not written to the request log.
+ *
+ *   GET    /__sandbox/log[?since=SEQ][&bodies=0]  -> { requests: LogEntry[] }
+ *   DELETE /__sandbox/log
+ *   POST   /__sandbox/reset                       seed data back; clears log, faults, rate-limit
+ *                                                 counters, nonces, tokens, triggers, config
+ *   GET    /__sandbox/contacts                    -> { contacts: ContactView[] }
+ *   GET    /__sandbox/triggers[?since=SEQ]        -> { triggers: TriggerRecord[] }
+ *   GET|PUT|DELETE /__sandbox/faults              fault knobs (see faults.ts)
+ *   POST   /__sandbox/tokens/expire               every issued OIDC token expires now
+ *   GET|PUT /__sandbox/config                     { rateLimitPerMinute, tokenTtlSeconds }
+ *   GET    /__sandbox/health                      -> { ok: true, contacts, lastSeq }
+ */
+import type { SandboxState } from '../state';
+
+export interface HookReply {
+	status: number;
+	body: unknown;
+}
+
+function intParam(v: string | null): number {
+	const n = v === null ? 0 : Number(v);
+	return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}
+
+export function handleHook(
+	state: SandboxState,
+	method: string,
+	path: string,
+	query: URLSearchParams,
+	body: unknown,
+	bodyError: boolean,
+): HookReply {
+	const route = path.replace(/^\/__sandbox\/?/, '').replace(/\/+$/, '');
+	const notAllowed = { status: 405, body: { error: `Method ${method} not allowed on /__sandbox/${route}` } };
+	if (bodyError) return { status: 400, body: { error: 'Body is not valid JSON' } };
+	switch (route) {
+		case 'log':
+			if (method === 'GET') {
+				const bodies = query.get('bodies') !== '0' && query.get('bodies') !== 'false';
+				return { status: 200, body: { requests: state.log.list(intParam(query.get('since')), bodies) } };
+			}
+			if (method === 'DELETE') {
+				state.log.clear();
+				return { status: 200, body: { ok: true } };
+			}
+			return notAllowed;
+		case 'reset':
+			if (method !== 'POST') return notAllowed;
+			state.store.reset();
+			state.log.clear();
+			state.faults.clear();
+			state.limiter.reset();
+			state.auth.reset();
+			state.config.rateLimitPerMinute = state.defaults.rateLimitPerMinute;
+			state.config.tokenTtlSeconds = state.defaults.tokenTtlSeconds;
+			state.limiter.limitPerMinute = state.config.rateLimitPerMinute;
+			state.auth.setTokenTtl(state.config.tokenTtlSeconds);
+			return { status: 200, body: { ok: true } };
+		case 'contacts':
+			if (method !== 'GET') return notAllowed;
+			return { status: 200, body: { contacts: state.store.all() } };
+		case 'triggers':
+			if (method !== 'GET') return notAllowed;
+			return { status: 200, body: { triggers: state.store.allTriggers(intParam(query.get('since'))) } };
+		case 'faults':
+			if (method === 'GET') return { status: 200, body: state.faults.state };
+			if (method === 'DELETE') {
+				state.faults.clear();
+				return { status: 200, body: { ok: true } };
+			}
+			if (method === 'PUT') {
+				const err = state.faults.apply(body, Date.now());
+				if (err) return { status: 400, body: { error: err } };
+				return { status: 200, body: state.faults.state };
+			}
+			return notAllowed;
+		case 'tokens/expire':
+			if (method !== 'POST') return notAllowed;
+			return { status: 200, body: { ok: true, expired: state.auth.expireAllTokens() } };
+		case 'config':
+			if (method === 'GET') return { status: 200, body: state.config };
+			if (method === 'PUT') {
+				if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+					return { status: 400, body: { error: 'Body must be a JSON object' } };
+				}
+				const o = body as Record<string, unknown>;
+				for (const k of ['rateLimitPerMinute', 'tokenTtlSeconds'] as const) {
+					if (k in o && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 1)) {
+						return { status: 400, body: { error: `${k} must be a positive integer` } };
+					}
+				}
+				if (typeof o.rateLimitPerMinute === 'number') {
+					state.config.rateLimitPerMinute = o.rateLimitPerMinute;
+					state.limiter.limitPerMinute = o.rateLimitPerMinute;
+				}
+				if (typeof o.tokenTtlSeconds === 'number') {
+					state.config.tokenTtlSeconds = o.tokenTtlSeconds;
+					state.auth.setTokenTtl(o.tokenTtlSeconds);
+				}
+				return { status: 200, body: state.config };
+			}
+			return notAllowed;
+		case 'health':
+			return { status: 200, body: { ok: true, contacts: state.store.size, lastSeq: state.log.lastSeq } };
+		default:
+			return { status: 404, body: { error: `Unknown sandbox hook: /__sandbox/${route}` } };
+	}
+}

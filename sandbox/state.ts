@@ -1,0 +1,19 @@
+/** The mutable state of one running sandbox, shared by the pipeline and the hooks. */
+import type { Authenticator } from './auth';
+import type { Faults } from './faults';
+import type { RequestLog } from './log';
+import type { RateLimiter } from './ratelimit';
+import type { ContactStore } from './store';
+
+export interface SandboxState {
+	store: ContactStore;
+	auth: Authenticator;
+	faults: Faults;
+	limiter: RateLimiter;
+	log: RequestLog;
+	/** Server clock (real time shifted by the clockSkewSeconds fault). */
+	now: () => number;
+	quiet: boolean;
+	config: { rateLimitPerMinute: number; tokenTtlSeconds: number };
+	defaults: { rateLimitPerMinute: number; tokenTtlSeconds: number };
+}
