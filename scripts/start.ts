@@ -1,0 +1,143 @@
+/**
+ * `npm start`: the Emarsys sandbox + a real n8n 2.x with this package, the demo credentials and the
+ * active chatbot demo workflow, on http://localhost:5678. Ctrl-C stops everything.
+ *
+ * Environment (all optional):
+ *   N8N_PORT (5678), N8N_RUNNERS_BROKER_PORT (5679), EMARSYS_SANDBOX_PORT (8089),
+ *   EMARSYS_N8N_USER_FOLDER (.n8n-local), N8N_STARTUP_TIMEOUT_SECONDS (120).
+ *   A real Emarsys account instead of the sandbox (see README):
+ *   EMARSYS_WSSE_USERNAME + EMARSYS_WSSE_SECRET [+ EMARSYS_API_BASE_URL], and/or
+ *   EMARSYS_OIDC_CLIENT_ID + EMARSYS_OIDC_CLIENT_SECRET [+ EMARSYS_OIDC_TOKEN_URL, EMARSYS_OIDC_API_BASE_URL].
+ */
+import * as path from 'node:path';
+
+import {
+	DEMO_OWNER,
+	DEMO_WEBHOOK_PATH,
+	PROJECT_DIR,
+	StackError,
+	startStack,
+	type EmarsysTarget,
+	type RunningStack,
+} from './n8n-stack';
+
+function intEnv(name: string, fallback: number): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw.trim() === '') return fallback;
+	const n = Number(raw);
+	if (!Number.isInteger(n) || n < 1 || n > 65535) {
+		console.error(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`);
+		process.exit(2);
+	}
+	return n;
+}
+
+/** A real Emarsys account from the environment, or undefined for the sandbox. */
+export function realTargetFromEnv(env: NodeJS.ProcessEnv): EmarsysTarget | undefined {
+	const target: EmarsysTarget = {};
+	if (env.EMARSYS_WSSE_USERNAME || env.EMARSYS_WSSE_SECRET) {
+		if (!env.EMARSYS_WSSE_USERNAME || !env.EMARSYS_WSSE_SECRET) {
+			throw new StackError('Set both EMARSYS_WSSE_USERNAME and EMARSYS_WSSE_SECRET (or neither)');
+		}
+		target.wsse = {
+			username: env.EMARSYS_WSSE_USERNAME,
+			secret: env.EMARSYS_WSSE_SECRET,
+			baseUrl: env.EMARSYS_API_BASE_URL || 'https://api.emarsys.net/api/v2',
+		};
+	}
+	if (env.EMARSYS_OIDC_CLIENT_ID || env.EMARSYS_OIDC_CLIENT_SECRET) {
+		if (!env.EMARSYS_OIDC_CLIENT_ID || !env.EMARSYS_OIDC_CLIENT_SECRET) {
+			throw new StackError('Set both EMARSYS_OIDC_CLIENT_ID and EMARSYS_OIDC_CLIENT_SECRET (or neither)');
+		}
+		target.oidc = {
+			clientId: env.EMARSYS_OIDC_CLIENT_ID,
+			clientSecret: env.EMARSYS_OIDC_CLIENT_SECRET,
+			accessTokenUrl: env.EMARSYS_OIDC_TOKEN_URL || 'https://auth.emarsys.net/oauth2/token',
+			baseUrl: env.EMARSYS_OIDC_API_BASE_URL || 'https://api.emarsys.net/api/v3',
+		};
+	}
+	return target.wsse || target.oidc ? target : undefined;
+}
+
+async function main(): Promise<void> {
+	const n8nPort = intEnv('N8N_PORT', 5678);
+	const brokerPort = intEnv('N8N_RUNNERS_BROKER_PORT', 5679);
+	const sandboxPort = intEnv('EMARSYS_SANDBOX_PORT', 8089);
+	const userFolder = path.resolve(PROJECT_DIR, process.env.EMARSYS_N8N_USER_FOLDER || '.n8n-local');
+	const startupTimeoutMs = intEnv('N8N_STARTUP_TIMEOUT_SECONDS', 120) * 1000;
+	const target = realTargetFromEnv(process.env);
+	const say = (m: string) => console.log(`[start] ${m}`);
+
+	let stack: RunningStack | undefined;
+	let stopping = false;
+	const shutdown = async (reason: string, code: number) => {
+		if (stopping) return;
+		stopping = true;
+		say(`${reason}: stopping n8n and the sandbox…`);
+		try {
+			await stack?.stop();
+		} finally {
+			say('Stopped.');
+			process.exit(code);
+		}
+	};
+	// Ctrl-C while starting up too: startStack's own cleanup runs when it throws.
+	let interrupted = false;
+	const onSignal = (signal: NodeJS.Signals) => {
+		if (stack) void shutdown(signal, 0);
+		else interrupted = true;
+	};
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
+	process.on('SIGHUP', onSignal);
+
+	const started = Date.now();
+	stack = await startStack({
+		n8nPort,
+		brokerPort,
+		sandboxPort,
+		userFolder,
+		target,
+		startupTimeoutMs,
+		importWorkflows: 'once',
+		sandboxDataFile: target ? undefined : path.join(userFolder, 'sandbox-contacts.json'),
+		log: say,
+	});
+	if (interrupted) return shutdown('Interrupted', 130);
+
+	const webhookPath = stack.webhookPaths.includes(DEMO_WEBHOOK_PATH) ? DEMO_WEBHOOK_PATH : stack.webhookPaths[0];
+	const lines = [
+		'',
+		`n8n ${'2.x'} with n8n-nodes-emarsys is running (ready in ${Math.round((Date.now() - started) / 1000)} s).`,
+		'',
+		`  Editor:  ${stack.n8nUrl}`,
+		`  Login:   ${DEMO_OWNER.email} / ${DEMO_OWNER.password}   (throwaway local account)`,
+		stack.sandbox
+			? `  Emarsys: sandbox at ${stack.sandbox.url} (request log: ${stack.sandbox.url}/__sandbox/log)`
+			: `  Emarsys: your account (${stack.target.wsse?.baseUrl ?? stack.target.oidc?.baseUrl})`,
+		'',
+	];
+	if (webhookPath) {
+		lines.push(
+			'  Send the demo workflow a chatbot message:',
+			'',
+			`  curl -s -X POST ${stack.webhookUrl(webhookPath)} -H 'Content-Type: application/json' \\`,
+			`    -d '{"email":"nora.new@example.com","firstName":"Nora","membershipTier":"2"}'`,
+			'',
+		);
+	}
+	lines.push('Press Ctrl-C to stop.');
+	console.log(lines.join('\n'));
+
+	const why = await stack.exited;
+	if (!stopping) {
+		console.error(`[start] ${why} unexpectedly; its log: ${stack.n8nLogFile}`);
+		await shutdown('n8n stopped', 1);
+	}
+}
+
+main().catch((error: unknown) => {
+	const message = error instanceof StackError ? error.message : (error as Error)?.stack ?? String(error);
+	console.error(`[start] ${message}`);
+	process.exit(1);
+});
