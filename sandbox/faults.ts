@@ -53,7 +53,7 @@ export class Faults {
 			num('malformedJsonCount', 0, 1_000_000),
 			num('hangCount', 0, 1_000_000),
 			num('slowMs', 0, 600_000),
-			num('clockSkewSeconds', -10 * 365 * 86400, 10 * 365 * 86400),
+			num('clockSkewSeconds', -100 * 366 * 86400, 100 * 366 * 86400),
 			num('rateLimitForSeconds', 0, 86_400),
 		].filter(Boolean);
 		if (errors.length) return errors[0];
