@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import * as contact from './contact';
+import * as event from './event';
 import * as field from './field';
 
 /** The node's parameters (resources, operations and each operation's fields). */
@@ -19,8 +21,14 @@ export const properties: INodeProperties[] = [
 		name: 'resource',
 		type: 'options',
 		noDataExpression: true,
-		options: [{ name: 'Field', value: 'field' }],
-		default: 'field',
+		options: [
+			{ name: 'Contact', value: 'contact' },
+			{ name: 'External Event', value: 'event' },
+			{ name: 'Field', value: 'field' },
+		],
+		default: 'contact',
 	},
+	...contact.description,
+	...event.description,
 	...field.description,
 ];

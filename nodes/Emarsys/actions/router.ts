@@ -2,6 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { EmarsysClient } from '../transport';
+import * as contact from './contact';
+import * as event from './event';
 import * as field from './field';
 
 type OperationModule = {
@@ -13,6 +15,14 @@ type OperationModule = {
 };
 
 const operations: Record<string, Record<string, OperationModule>> = {
+	contact: {
+		get: contact.get,
+		getWithChoiceLabels: contact.getWithChoiceLabels,
+		upsert: contact.upsert,
+	},
+	event: {
+		trigger: event.trigger,
+	},
 	field: {
 		getAll: field.getAll,
 		getSingleChoices: field.getSingleChoices,

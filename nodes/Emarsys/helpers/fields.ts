@@ -1,3 +1,5 @@
+import type { FieldType } from 'n8n-workflow';
+
 import type { EmarsysClient } from '../transport';
 
 /** A field of the Emarsys account, as `GET field/translate/{language}` lists it. */
@@ -77,10 +79,42 @@ export async function getMultiChoiceLists(
 	});
 }
 
+/** Opt-In (31) is a system field of type "special" whose values are choices (1 True, 2 False). */
+const SPECIAL_SINGLE_CHOICE_FIELDS = new Set([31]);
+
 export function isSingleChoice(field: EmarsysField): boolean {
-	return field.application_type === 'singlechoice';
+	return field.application_type === 'singlechoice' || SPECIAL_SINGLE_CHOICE_FIELDS.has(Number(field.id));
 }
 
+/** Multi-choice fields, including the system field Interests (0, type "interests"). */
 export function isMultiChoice(field: EmarsysField): boolean {
-	return field.application_type === 'multichoice';
+	return field.application_type === 'multichoice' || field.application_type === 'interests';
+}
+
+/** Choice IDs of a multi-choice value as getdata returns it ("1,3"), or as an array. */
+export function splitMultiChoice(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map((entry) => String(entry).trim()).filter((entry) => entry !== '');
+	if (value === null || value === undefined) return [];
+	return String(value)
+		.split(',')
+		.map((entry) => entry.trim())
+		.filter((entry) => entry !== '');
+}
+
+/** Resolves a key or field reference (numeric ID or string ID such as `email`) to a field. */
+export function findField(fields: EmarsysField[], ref: string): EmarsysField | undefined {
+	if (/^\d+$/.test(ref)) return fields.find((field) => String(field.id) === ref);
+	const lower = ref.toLowerCase();
+	return fields.find((field) => (field.string_id ?? '').toLowerCase() === lower);
+}
+
+/** Field types whose values can identify a contact. */
+export const KEY_FIELD_TYPES = new Set(['shorttext', 'longtext', 'email', 'numeric', 'url', 'phone']);
+
+/** The resource-mapper type of a field. */
+export function fieldTypeOf(field: EmarsysField): FieldType {
+	if (isSingleChoice(field)) return 'options';
+	if (isMultiChoice(field)) return 'array';
+	if (field.application_type === 'numeric') return 'number';
+	return 'string';
 }

@@ -15,7 +15,7 @@ export function inputError(
 	});
 }
 
-const FIELD_ID = /^[1-9]\d*$/;
+const FIELD_ID = /^(0|[1-9]\d*)$/;
 
 /** A field ID: a positive integer, given as number or string. Returns it as a string. */
 export function requireFieldId(node: INode, itemIndex: number, parameter: string, value: unknown): string {
@@ -33,12 +33,22 @@ export function requireFieldId(node: INode, itemIndex: number, parameter: string
 }
 
 /**
- * The key field of a contact operation: a numeric field ID, or `id` (the Emarsys internal contact ID).
+ * The key field of a contact operation: a numeric field ID, `id` / `uid` (Emarsys's internal contact
+ * ID / UID), or a field's string ID such as `email` (Emarsys accepts all of these as key).
  */
 export function requireKeyId(node: INode, itemIndex: number, value: unknown): string {
 	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-	if (text === 'id') return text;
-	return requireFieldId(node, itemIndex, 'keyId', text);
+	if (FIELD_ID.test(text)) return text;
+	const lower = text.toLowerCase();
+	if (lower === 'id' || lower === 'uid') return lower;
+	if (/^[a-z_][a-z0-9_]*$/i.test(text)) return text;
+	throw inputError(
+		node,
+		itemIndex,
+		'keyId',
+		`"${String(value)}" is not a key field (use a field ID such as 3, a field string ID such as email, or id)`,
+		'Pick the key field from the list.',
+	);
 }
 
 /** A list of field IDs (array, or comma-separated text). */

@@ -1,6 +1,6 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
-import { getFieldList, isMultiChoice, isSingleChoice, type EmarsysField } from '../helpers/fields';
+import { getFieldList, isMultiChoice, isSingleChoice, KEY_FIELD_TYPES, type EmarsysField } from '../helpers/fields';
 import { EmarsysClient } from '../transport';
 
 function fieldOption(field: EmarsysField): INodePropertyOptions {
@@ -24,13 +24,11 @@ export async function getFields(this: ILoadOptionsFunctions): Promise<INodePrope
 	return (await fields(this)).map(fieldOption).sort(byName);
 }
 
-/** Types whose values can identify a contact. */
-const KEY_TYPES = new Set(['shorttext', 'longtext', 'email', 'numeric', 'special', 'url', 'phone']);
 
 /** Fields that can identify a contact: Emarsys contact ID, email and other text / number fields. */
 export async function getKeyFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	const candidates = (await fields(this))
-		.filter((field) => field.id === 3 || KEY_TYPES.has(field.application_type))
+		.filter((field) => field.id === 3 || KEY_FIELD_TYPES.has(field.application_type))
 		.map(fieldOption)
 		.sort(byName);
 	return [

@@ -1,0 +1,289 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { chunkEntries, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import {
+	findField,
+	getFieldList,
+	getMultiChoiceLists,
+	getSingleChoiceList,
+	isMultiChoice,
+	isSingleChoice,
+	splitMultiChoice,
+	type EmarsysField,
+} from '../../helpers/fields';
+import { ItemResults } from '../../helpers/results';
+import {
+	inputError,
+	requireContactKey,
+	requireFieldIds,
+	requireKeyId,
+	requireLanguage,
+} from '../../helpers/validation';
+import { emarsysApiError, MAX_BATCH_SIZE, type EmarsysClient } from '../../transport';
+import { contactIdProperty, keyIdProperty, languageOption, requestOptions } from '../common.descriptions';
+
+/** Emarsys returns at most this many fields per getdata call (and accounts have fewer). */
+export const MAX_FIELDS_PER_CALL = 1000;
+
+export function getDataProperties(operation: string, withLabels: boolean): INodeProperties[] {
+	return [
+		keyIdProperty([operation], 'contact'),
+		contactIdProperty([operation], 'contact'),
+		{
+			displayName: 'Field Names or IDs',
+			name: 'fields',
+			type: 'multiOptions',
+			typeOptions: { loadOptionsMethod: 'getFields' },
+			default: [],
+			description:
+				'The fields to return. Leave empty to return all fields. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			displayOptions: { show: { resource: ['contact'], operation: [operation] } },
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add option',
+			default: {},
+			displayOptions: { show: { resource: ['contact'], operation: [operation] } },
+			options: [
+				{
+					displayName: 'Output Keys',
+					name: 'outputKeys',
+					type: 'options',
+					default: 'id',
+					description: 'How the fields of each contact are named in the output',
+					options: [
+						{ name: 'Field IDs (e.g. 3)', value: 'id' },
+						{ name: 'Field String IDs (e.g. Email)', value: 'stringId' },
+						{ name: 'Field Names (e.g. E-Mail)', value: 'name' },
+					],
+				},
+				...(withLabels
+					? [{ ...languageOption, description: 'Two-letter language code of the choice labels (and field names), e.g. en, de' }]
+					: []),
+				...requestOptions,
+			],
+		},
+	];
+}
+
+interface ItemInput {
+	keyId: string;
+	keyValue: string;
+	fields: string[];
+	outputKeys: string;
+	language: string;
+}
+
+function keyColumnOf(keyId: string, fields: EmarsysField[] | undefined): string | undefined {
+	if (keyId === 'id' || keyId === 'uid') return keyId;
+	if (/^\d+$/.test(keyId)) return keyId;
+	const field = fields ? findField(fields, keyId) : undefined;
+	return field ? String(field.id) : undefined;
+}
+
+/**
+ * contact.get and contact.getWithChoiceLabels: items sharing key field and field list go to
+ * `POST contact/getdata` together, up to 1000 keys per call, in input order. Each returned contact
+ * becomes one output item of every input item that asked for its key.
+ */
+export async function executeGetData(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	client: EmarsysClient,
+	withLabels: boolean,
+): Promise<INodeExecutionData[]> {
+	const node = this.getNode();
+	const results = new ItemResults(this, items.length);
+	const inputs: ItemInput[] = [];
+
+	// 1. Validate every item before any call.
+	for (let i = 0; i < items.length; i++) {
+		await results.run(i, () => {
+			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			inputs[i] = {
+				keyId: requireKeyId(node, i, this.getNodeParameter('keyId', i)),
+				keyValue: requireContactKey(node, i, 'contactId', this.getNodeParameter('contactId', i)),
+				fields: requireFieldIds(node, i, 'fields', this.getNodeParameter('fields', i, []), MAX_FIELDS_PER_CALL),
+				outputKeys: String(options.outputKeys ?? 'id'),
+				language: withLabels ? requireLanguage(node, i, options.language) : 'en',
+			};
+			if (!['id', 'stringId', 'name'].includes(inputs[i].outputKeys)) {
+				throw inputError(node, i, 'options.outputKeys', `"${inputs[i].outputKeys}" is not one of id, stringId, name`);
+			}
+		});
+	}
+	const valid = inputs.map((_, i) => i).filter((i) => inputs[i] && !results.failed(i));
+	if (valid.length === 0) return results.toItems();
+
+	// The field list is needed for labels, readable keys, or a key given as string ID (one call per run and language).
+	const needsFieldList = (i: number) =>
+		withLabels || inputs[i].outputKeys !== 'id' || keyColumnOf(inputs[i].keyId, undefined) === undefined;
+	const fieldLists = new Map<string, EmarsysField[]>();
+	for (const i of valid) {
+		if (!needsFieldList(i) || fieldLists.has(inputs[i].language)) continue;
+		await results.run(i, async () => {
+			fieldLists.set(inputs[i].language, await getFieldList(client, inputs[i].language));
+		});
+	}
+
+	// 2. getdata, grouped by key field and requested fields.
+	const rowsByItem = new Map<number, IDataObject[]>();
+	const groups = groupBy(
+		valid.filter((i) => !results.failed(i)),
+		(i) => `${inputs[i].keyId}|${inputs[i].fields.join(',')}`,
+	);
+	for (const members of groups.values()) {
+		const { keyId, fields } = inputs[members[0]];
+		const fieldList = fieldLists.get(inputs[members[0]].language) ?? fieldLists.values().next().value;
+		const keyColumn = keyColumnOf(keyId, fieldList);
+		if (keyColumn === undefined) {
+			for (const i of members) {
+				results.fail(i, inputError(node, i, 'keyId', `the account has no field with string ID "${keyId}"`, 'Pick the key field from the list.'));
+			}
+			continue;
+		}
+		// Ask for the key field too, so that every returned row can be matched to its items.
+		const requested =
+			fields.length > 0 && keyColumn !== 'id' && keyColumn !== 'uid' && !fields.includes(keyColumn)
+				? [...fields, keyColumn]
+				: fields;
+		// One entry per distinct key value; every item with that key shares the answer.
+		const itemsByKey = new Map<string, number[]>();
+		const keyValues: string[] = [];
+		for (const i of members) {
+			const normalized = normalizeKey(inputs[i].keyValue);
+			const list = itemsByKey.get(normalized);
+			if (list) list.push(i);
+			else {
+				itemsByKey.set(normalized, [i]);
+				keyValues.push(inputs[i].keyValue);
+			}
+		}
+		const chunks = chunkEntries(keyValues, { maxCount: MAX_BATCH_SIZE, sizeOf: jsonBytes });
+		for (const chunk of chunks) {
+			const chunkItems = chunk.flatMap((value) => itemsByKey.get(normalizeKey(value)) ?? []);
+			let reply;
+			try {
+				reply = await client.request<{ result?: IDataObject[] | false; errors?: Array<{ key?: unknown; errorCode?: unknown; errorMsg?: unknown }> }>({
+					method: 'POST',
+					endpoint: 'contact/getdata',
+					body: { keyId, keyValues: chunk, ...(requested.length > 0 ? { fields: requested } : {}) },
+					retryable: true,
+					itemIndex: chunkItems.length === 1 ? chunkItems[0] : undefined,
+				});
+			} catch (error) {
+				for (const i of chunkItems) results.fail(i, error);
+				continue;
+			}
+			const data = reply.data ?? {};
+			for (const entry of Array.isArray(data.errors) ? data.errors : []) {
+				const owners = itemsByKey.get(normalizeKey(entry.key)) ?? [];
+				for (const i of owners) {
+					results.fail(
+						i,
+						emarsysApiError(node, {
+							replyCode: Number(entry.errorCode),
+							replyText: `${String(entry.errorMsg ?? 'Error')} (${inputs[i].keyValue})`,
+							itemIndex: i,
+							endpoint: 'contact/getdata',
+						}),
+					);
+				}
+			}
+			for (const row of Array.isArray(data.result) ? data.result : []) {
+				const owners = itemsByKey.get(normalizeKey(row[keyColumn])) ?? [];
+				for (const i of owners) {
+					const list = rowsByItem.get(i) ?? [];
+					list.push(row);
+					rowsByItem.set(i, list);
+				}
+			}
+			for (const i of chunkItems) {
+				if (!results.failed(i) && !rowsByItem.has(i)) {
+					results.fail(
+						i,
+						emarsysApiError(node, {
+							replyCode: 2008,
+							replyText: `No contact found with ${keyId} = ${inputs[i].keyValue}`,
+							itemIndex: i,
+							endpoint: 'contact/getdata',
+						}),
+					);
+				}
+			}
+		}
+	}
+
+	// 3. Choice labels: one call per single-choice field that came back with a value, one call for all multi-choice fields.
+	const labels = new Map<string, Map<string, string>>();
+	if (withLabels) {
+		for (const language of new Set(valid.map((i) => inputs[i].language))) {
+			const fieldList = fieldLists.get(language);
+			if (!fieldList) continue;
+			const usedSingle = new Set<string>();
+			const usedMulti = new Set<string>();
+			const itemsOfLanguage = valid.filter((i) => inputs[i].language === language && rowsByItem.has(i));
+			for (const i of itemsOfLanguage) {
+				for (const row of rowsByItem.get(i) ?? []) {
+					for (const [key, value] of Object.entries(row)) {
+						if (value === null || value === '' || !/^\d+$/.test(key)) continue;
+						const field = fieldList.find((f) => String(f.id) === key);
+						if (!field) continue;
+						if (isMultiChoice(field)) usedMulti.add(key);
+						else if (isSingleChoice(field)) usedSingle.add(key);
+					}
+				}
+			}
+			try {
+				for (const fieldId of usedSingle) {
+					const choices = await getSingleChoiceList(client, fieldId, language);
+					labels.set(`${language}:${fieldId}`, new Map(choices.map((c) => [String(c.id), c.choice])));
+				}
+				if (usedMulti.size > 0) {
+					const lists = await getMultiChoiceLists(client, [...usedMulti], language);
+					for (const fieldId of usedMulti) {
+						labels.set(`${language}:${fieldId}`, new Map((lists[fieldId] ?? []).map((c) => [String(c.id), c.choice])));
+					}
+				}
+			} catch (error) {
+				for (const i of itemsOfLanguage) results.fail(i, error);
+			}
+		}
+	}
+
+	// 4. Output: one item per contact, in input order.
+	for (const i of valid) {
+		if (results.failed(i)) continue;
+		const input = inputs[i];
+		const fieldList = fieldLists.get(input.language);
+		const keyColumn = keyColumnOf(input.keyId, fieldList);
+		const stripKey =
+			input.fields.length > 0 && keyColumn !== undefined && /^\d+$/.test(keyColumn) && !input.fields.includes(keyColumn);
+		const out: IDataObject[] = [];
+		for (const row of rowsByItem.get(i) ?? []) {
+			const json: IDataObject = {};
+			for (const [key, raw] of Object.entries(row)) {
+				if (stripKey && key === keyColumn) continue;
+				let value = raw;
+				const field = /^\d+$/.test(key) ? fieldList?.find((f) => String(f.id) === key) : undefined;
+				if (withLabels && field && value !== null && value !== '') {
+					const map = labels.get(`${input.language}:${key}`);
+					if (map && isMultiChoice(field)) {
+						value = splitMultiChoice(value).map((id) => map.get(id) ?? id);
+					} else if (map) {
+						value = map.get(String(value)) ?? value;
+					}
+				}
+				let name = key;
+				if (field && input.outputKeys === 'stringId' && field.string_id) name = field.string_id;
+				else if (field && input.outputKeys === 'name' && field.name) name = field.name;
+				json[name] = value;
+			}
+			out.push(json);
+		}
+		results.add(i, out);
+	}
+	return results.toItems();
+}

@@ -1,0 +1,285 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	ResourceMapperField,
+} from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { chunkEntries, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import { findField, getFieldList, isMultiChoice, type EmarsysField } from '../../helpers/fields';
+import { ItemResults } from '../../helpers/results';
+import { inputError, requireKeyId } from '../../helpers/validation';
+import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../../transport';
+import { keyIdProperty, requestOptions } from '../common.descriptions';
+
+const properties: INodeProperties[] = [
+	keyIdProperty(['upsert'], 'contact'),
+	{
+		displayName: 'Contact ID',
+		name: 'contactId',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. jane.doe@example.com',
+		description:
+			'The value of the key field for this contact. Leave empty to take it from the key field mapped below.',
+	},
+	{
+		displayName: 'Contact Data',
+		name: 'columns',
+		type: 'resourceMapper',
+		noDataExpression: true,
+		default: { mappingMode: 'defineBelow', value: null },
+		required: true,
+		typeOptions: {
+			loadOptionsDependsOn: ['authentication'],
+			resourceMapper: {
+				resourceMapperMethod: 'getContactFields',
+				mode: 'map',
+				fieldWords: { singular: 'field', plural: 'fields' },
+				addAllFields: false,
+				multiKeyMatch: false,
+				supportAutoMap: true,
+				noFieldsError: 'No fields found in the Emarsys account',
+			},
+		},
+	},
+	{
+		displayName: 'Create If Missing',
+		name: 'createIfMissing',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to create the contact when no contact has this key value (otherwise that item fails)',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [...requestOptions],
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['contact'], operation: ['upsert'] } },
+	properties,
+);
+
+/** Emarsys payloads: at most this many field values in one contact. */
+const MAX_VALUES_PER_CONTACT = 1000;
+
+interface Entry {
+	itemIndex: number;
+	keyId: string;
+	keyValue: string;
+	values: IDataObject;
+	create: boolean;
+}
+
+function toEmarsysValue(value: unknown, multi: boolean): unknown {
+	if (value === undefined) return undefined;
+	if (value instanceof Date) return value.toISOString().slice(0, 10);
+	if (value && typeof value === 'object' && typeof (value as { toISODate?: unknown }).toISODate === 'function') {
+		return (value as { toISODate: () => string }).toISODate();
+	}
+	if (multi && typeof value === 'string') {
+		const text = value.trim();
+		if (text.startsWith('[')) {
+			try {
+				return JSON.parse(text);
+			} catch {
+				return value;
+			}
+		}
+		return text === '' ? [] : text.split(',').map((part) => part.trim());
+	}
+	if (multi && (typeof value === 'number' || typeof value === 'string')) return [value];
+	return value;
+}
+
+/**
+ * contact.upsert: `PUT contact/?create_if_not_exists=1` with up to 1000 contacts per call, items
+ * grouped by key field (and the Create If Missing switch), in input order. A per-contact error in
+ * `data.errors` (keyed by key value) fails only the items that carried that key.
+ */
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	client: EmarsysClient,
+): Promise<INodeExecutionData[]> {
+	const node = this.getNode();
+	const results = new ItemResults(this, items.length);
+	const raw: Array<{ keyId: string; contactId: string; mode: string; values: IDataObject; schema: ResourceMapperField[]; create: boolean }> = [];
+
+	// 1. Read and check parameters of every item (no call yet).
+	let needFieldList = false;
+	for (let i = 0; i < items.length; i++) {
+		await results.run(i, () => {
+			const keyId = requireKeyId(node, i, this.getNodeParameter('keyId', i));
+			const contactIdParam = this.getNodeParameter('contactId', i, '') as unknown;
+			const contactId =
+				typeof contactIdParam === 'number' ? String(contactIdParam) : typeof contactIdParam === 'string' ? contactIdParam.trim() : '';
+			if (contactIdParam !== '' && contactIdParam !== undefined && contactIdParam !== null && contactId === '') {
+				throw inputError(node, i, 'contactId', `must be text, got ${typeof contactIdParam}`);
+			}
+			const mode = this.getNodeParameter('columns.mappingMode', i, 'defineBelow') as string;
+			let values: IDataObject;
+			if (mode === 'autoMapInputData') {
+				values = { ...items[i].json };
+				needFieldList = true;
+			} else {
+				values = (this.getNodeParameter('columns.value', i, {}) ?? {}) as IDataObject;
+				for (const key of Object.keys(values)) {
+					if (!/^\d+$/.test(key)) {
+						throw inputError(node, i, 'columns', `"${key}" is not a field ID (Emarsys field IDs are whole numbers)`, 'Refresh the field list of Contact Data.');
+					}
+				}
+			}
+			const schema = (this.getNodeParameter('columns.schema', i, []) ?? []) as ResourceMapperField[];
+			const create = this.getNodeParameter('createIfMissing', i, true) as boolean;
+			if (!/^\d+$/.test(keyId) && keyId !== 'id' && keyId !== 'uid') needFieldList = true;
+			raw[i] = { keyId, contactId, mode, values, schema, create };
+		});
+	}
+
+	let fields: EmarsysField[] | undefined;
+	if (needFieldList) {
+		const firstValid = raw.findIndex((entry, i) => entry && !results.failed(i));
+		if (firstValid >= 0) {
+			try {
+				fields = await getFieldList(client, 'en');
+			} catch (error) {
+				for (let i = 0; i < items.length; i++) if (raw[i] && !results.failed(i)) results.fail(i, error);
+				return results.toItems();
+			}
+		}
+	}
+
+	// 2. Build each item's contact: field ID -> value, plus the key.
+	const entries: Entry[] = [];
+	for (let i = 0; i < items.length; i++) {
+		if (!raw[i] || results.failed(i)) continue;
+		await results.run(i, () => {
+			const { keyId, contactId, mode, values, schema, create } = raw[i];
+			let keyColumn = keyId;
+			if (!/^\d+$/.test(keyId) && keyId !== 'id' && keyId !== 'uid') {
+				const field = fields ? findField(fields, keyId) : undefined;
+				if (!field) throw inputError(node, i, 'keyId', `the account has no field with string ID "${keyId}"`);
+				keyColumn = String(field.id);
+			}
+			const contact: IDataObject = {};
+			const multiIds = new Set(
+				fields
+					? fields.filter(isMultiChoice).map((field) => String(field.id))
+					: schema.filter((field) => field.type === 'array').map((field) => field.id),
+			);
+			for (const [key, value] of Object.entries(values)) {
+				if (value === undefined || value === null) continue;
+				let fieldId: string | undefined;
+				if (mode === 'autoMapInputData') {
+					if (/^\d+$/.test(key) && fields?.some((field) => String(field.id) === key)) fieldId = key;
+					else if (key === 'id' || key === 'uid') fieldId = undefined;
+					else fieldId = fields ? (findField(fields, key) ? String(findField(fields, key)!.id) : undefined) : undefined;
+					if (fieldId === undefined) continue; // not an Emarsys field: the input item carries other data too
+				} else {
+					fieldId = key;
+				}
+				contact[fieldId] = toEmarsysValue(value, multiIds.has(fieldId)) as IDataObject[string];
+			}
+			let keyValue = contactId;
+			if (keyValue === '') {
+				const mapped = keyColumn === 'id' || keyColumn === 'uid' ? (mode === 'autoMapInputData' ? values[keyColumn] : undefined) : contact[keyColumn];
+				keyValue = typeof mapped === 'string' ? mapped.trim() : typeof mapped === 'number' ? String(mapped) : '';
+			}
+			if (keyValue === '') {
+				throw inputError(
+					node,
+					i,
+					'contactId',
+					`no value for the key field ${keyId}`,
+					'Fill in Contact ID, or map a value to the key field in Contact Data.',
+				);
+			}
+			if (keyColumn !== 'id' && keyColumn !== 'uid') contact[keyColumn] = keyValue;
+			else delete contact[keyColumn];
+			const count = Object.keys(contact).length;
+			if (count > MAX_VALUES_PER_CONTACT) {
+				throw inputError(node, i, 'columns', `${count} field values; Emarsys accepts at most ${MAX_VALUES_PER_CONTACT} per contact`);
+			}
+			const size = jsonBytes(contact);
+			if (size > MAX_PAYLOAD_BYTES - 1024) {
+				throw inputError(node, i, 'columns', `the contact is ${size} bytes; Emarsys accepts at most 10 MB per call`);
+			}
+			const body: IDataObject = keyColumn === 'id' || keyColumn === 'uid' ? { [keyColumn]: keyValue, ...contact } : contact;
+			entries.push({ itemIndex: i, keyId: keyColumn, keyValue, values: body, create });
+		});
+	}
+
+	// 3. Send, grouped by key field and switch, in input order.
+	const byIndex = new Map(entries.map((entry) => [entry.itemIndex, entry]));
+	const groups = groupBy(
+		entries.map((entry) => entry.itemIndex),
+		(i) => `${byIndex.get(i)!.keyId}|${byIndex.get(i)!.create ? 1 : 0}`,
+	);
+	for (const members of groups.values()) {
+		const groupEntries = members.map((i) => byIndex.get(i)!);
+		const { keyId, create } = groupEntries[0];
+		const chunks = chunkEntries(groupEntries, {
+			maxCount: MAX_BATCH_SIZE,
+			sizeOf: (entry) => jsonBytes(entry.values),
+			keyOf: (entry) => normalizeKey(entry.keyValue),
+		});
+		for (const chunk of chunks) {
+			let reply;
+			try {
+				reply = await client.request<{ ids?: unknown[]; errors?: Record<string, Record<string, string>> | unknown[] }>({
+					method: 'PUT',
+					endpoint: 'contact/',
+					qs: create ? { create_if_not_exists: 1 } : undefined,
+					body: { key_id: keyId, contacts: chunk.map((entry) => entry.values) },
+					retryable: true,
+					itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
+				});
+			} catch (error) {
+				for (const entry of chunk) results.fail(entry.itemIndex, error);
+				continue;
+			}
+			const errors = reply.data?.errors;
+			const errorByKey = new Map<string, { code: number; message: string }>();
+			if (errors && typeof errors === 'object' && !Array.isArray(errors)) {
+				for (const [key, byCode] of Object.entries(errors)) {
+					const [code, message] = Object.entries(byCode ?? {})[0] ?? ['', 'Error'];
+					errorByKey.set(normalizeKey(key), { code: Number(code), message: String(message) });
+				}
+			}
+			const ids = Array.isArray(reply.data?.ids) ? reply.data!.ids! : [];
+			const succeeded = chunk.filter((entry) => !errorByKey.has(normalizeKey(entry.keyValue)));
+			const idsMatch = ids.length === succeeded.length;
+			for (const entry of chunk) {
+				const error = errorByKey.get(normalizeKey(entry.keyValue));
+				if (error) {
+					results.fail(
+						entry.itemIndex,
+						emarsysApiError(node, {
+							replyCode: error.code,
+							replyText: error.message,
+							itemIndex: entry.itemIndex,
+							endpoint: 'contact',
+						}),
+					);
+				}
+			}
+			succeeded.forEach((entry, position) => {
+				results.add(entry.itemIndex, {
+					...(idsMatch ? { id: String(ids[position]) } : {}),
+					keyId: entry.keyId,
+					contactId: entry.keyValue,
+					fields: entry.values,
+				});
+			});
+		}
+	}
+	return results.toItems();
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'crypto';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { chunkEntries, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import { ItemResults } from '../../helpers/results';
+import {
+	inputError,
+	requireContactKey,
+	requireFieldId,
+	requireJsonObject,
+	requireKeyId,
+	requireUtcTime,
+} from '../../helpers/validation';
+import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../../transport';
+import { contactIdProperty, keyIdProperty, requestOptions } from '../common.descriptions';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'External Event Name or ID',
+		name: 'eventId',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getEvents' },
+		default: '',
+		required: true,
+		description:
+			'The external event to trigger. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+	},
+	keyIdProperty(['trigger'], 'event'),
+	contactIdProperty(['trigger'], 'event'),
+	{
+		displayName: 'Event Data',
+		name: 'eventData',
+		type: 'json',
+		default: '{}',
+		description:
+			'A JSON object passed to Emarsys with the event, usable for personalization in the triggered email (e.g. {"global": {"order_id": "A-1"}})',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Event Time',
+				name: 'eventTime',
+				type: 'dateTime',
+				default: '',
+				description: 'When the event happened (sent to Emarsys in UTC). Leave empty for now.',
+			},
+			{
+				displayName: 'Trigger ID',
+				name: 'triggerId',
+				type: 'string',
+				default: '',
+				description:
+					'A unique ID of this trigger: Emarsys processes an event sent again with the same trigger ID only once',
+				hint: 'Leave empty and the node generates a unique ID per item, so a retry after a timeout or server error never triggers the event twice',
+			},
+			...requestOptions,
+		],
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['event'], operation: ['trigger'] } },
+	properties,
+);
+
+/** Emarsys accepts trigger IDs up to this length. */
+const MAX_TRIGGER_ID_LENGTH = 255;
+
+interface Entry {
+	itemIndex: number;
+	eventId: string;
+	keyId: string;
+	contact: IDataObject;
+	externalId: string;
+}
+
+/**
+ * event.trigger: items sharing event and key field go to `POST event/{id}/trigger` in the batch
+ * form (`contacts: […]`), up to 1000 per call, in input order. Every contact carries a trigger_id
+ * (given or generated), which makes the call safe to retry: Emarsys ignores repeated trigger IDs.
+ */
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	client: EmarsysClient,
+): Promise<INodeExecutionData[]> {
+	const node = this.getNode();
+	const results = new ItemResults(this, items.length);
+	const entries: Entry[] = [];
+
+	for (let i = 0; i < items.length; i++) {
+		await results.run(i, () => {
+			const eventId = requireFieldIdLike(this, i);
+			const keyId = requireKeyId(node, i, this.getNodeParameter('keyId', i));
+			const externalId = requireContactKey(node, i, 'contactId', this.getNodeParameter('contactId', i));
+			const data = requireJsonObject(node, i, 'eventData', this.getNodeParameter('eventData', i, '{}'));
+			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			const eventTime = requireUtcTime(node, i, 'options.eventTime', options.eventTime);
+			let triggerId = typeof options.triggerId === 'string' ? options.triggerId.trim() : options.triggerId;
+			if (triggerId === undefined || triggerId === null || triggerId === '') triggerId = `n8n-${randomUUID()}`;
+			triggerId = String(triggerId);
+			if (triggerId.length > MAX_TRIGGER_ID_LENGTH) {
+				throw inputError(node, i, 'options.triggerId', `is ${triggerId.length} characters long; at most ${MAX_TRIGGER_ID_LENGTH} are accepted`);
+			}
+			const contact: IDataObject = { external_id: externalId, trigger_id: triggerId };
+			if (data && Object.keys(data).length > 0) contact.data = data;
+			if (eventTime) contact.event_time = eventTime;
+			const size = jsonBytes(contact);
+			if (size > MAX_PAYLOAD_BYTES - 1024) {
+				throw inputError(node, i, 'eventData', `the event is ${size} bytes; Emarsys accepts at most 10 MB per call`);
+			}
+			entries.push({ itemIndex: i, eventId, keyId, contact, externalId });
+		});
+	}
+
+	const byIndex = new Map(entries.map((entry) => [entry.itemIndex, entry]));
+	const groups = groupBy(
+		entries.map((entry) => entry.itemIndex),
+		(i) => `${byIndex.get(i)!.eventId}|${byIndex.get(i)!.keyId}`,
+	);
+	for (const members of groups.values()) {
+		const groupEntries = members.map((i) => byIndex.get(i)!);
+		const { eventId, keyId } = groupEntries[0];
+		const chunks = chunkEntries(groupEntries, {
+			maxCount: MAX_BATCH_SIZE,
+			sizeOf: (entry) => jsonBytes(entry.contact),
+			// Errors come back keyed by external_id: one contact once per call keeps them unambiguous.
+			keyOf: (entry) => normalizeKey(entry.externalId),
+		});
+		for (const chunk of chunks) {
+			let reply;
+			try {
+				reply = await client.request<{ ids?: unknown[]; errors?: Record<string, Record<string, string>> | unknown[] }>({
+					method: 'POST',
+					endpoint: `event/${encodeURIComponent(eventId)}/trigger`,
+					body: { key_id: keyId, contacts: chunk.map((entry) => entry.contact) },
+					// Every contact carries a trigger_id, so Emarsys deduplicates a repeated call.
+					retryable: true,
+					itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
+				});
+			} catch (error) {
+				for (const entry of chunk) results.fail(entry.itemIndex, error);
+				continue;
+			}
+			const errors = reply.data?.errors;
+			const errorByKey = new Map<string, { code: number; message: string }>();
+			if (errors && typeof errors === 'object' && !Array.isArray(errors)) {
+				for (const [key, byCode] of Object.entries(errors)) {
+					const [code, message] = Object.entries(byCode ?? {})[0] ?? ['', 'Error'];
+					errorByKey.set(normalizeKey(key), { code: Number(code), message: String(message) });
+				}
+			}
+			for (const entry of chunk) {
+				const error = errorByKey.get(normalizeKey(entry.externalId));
+				if (error) {
+					results.fail(
+						entry.itemIndex,
+						emarsysApiError(node, {
+							replyCode: error.code,
+							replyText: error.message,
+							itemIndex: entry.itemIndex,
+							endpoint: `event/${eventId}/trigger`,
+						}),
+					);
+					continue;
+				}
+				results.add(entry.itemIndex, {
+					success: true,
+					eventId,
+					keyId,
+					contactId: entry.externalId,
+					triggerId: entry.contact.trigger_id,
+					...(entry.contact.event_time ? { eventTime: entry.contact.event_time } : {}),
+				});
+			}
+		}
+	}
+	return results.toItems();
+}
+
+function requireFieldIdLike(ctx: IExecuteFunctions, itemIndex: number): string {
+	const value = ctx.getNodeParameter('eventId', itemIndex);
+	try {
+		return requireFieldId(ctx.getNode(), itemIndex, 'eventId', value);
+	} catch {
+		throw inputError(
+			ctx.getNode(),
+			itemIndex,
+			'eventId',
+			`"${String(value)}" is not an external event ID (a whole number)`,
+			'Pick the event from the list, or give its numeric ID (Automation > External Events in Emarsys).',
+		);
+	}
+}

@@ -1,0 +1,70 @@
+import { MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES } from '../transport';
+
+/**
+ * Splits entries, in order, into chunks Emarsys accepts: at most `maxCount` entries and at most
+ * `maxBytes` of JSON each. With `keyOf`, an entry whose key is already in the current chunk
+ * starts a new chunk, so one call never carries the same contact twice (later items win, in order).
+ */
+export function chunkEntries<T>(
+	entries: T[],
+	options: {
+		maxCount?: number;
+		maxBytes?: number;
+		sizeOf?: (entry: T) => number;
+		keyOf?: (entry: T) => string;
+	} = {},
+): T[][] {
+	const maxCount = options.maxCount ?? MAX_BATCH_SIZE;
+	// Leave room for the envelope around the entries (key_id, brackets, commas).
+	const maxBytes = (options.maxBytes ?? MAX_PAYLOAD_BYTES) - 1024;
+	const chunks: T[][] = [];
+	let current: T[] = [];
+	let bytes = 0;
+	let keys = new Set<string>();
+	for (const entry of entries) {
+		const size = options.sizeOf ? options.sizeOf(entry) + 1 : 0;
+		const key = options.keyOf?.(entry);
+		const full =
+			current.length >= maxCount ||
+			(current.length > 0 && bytes + size > maxBytes) ||
+			(key !== undefined && keys.has(key));
+		if (full) {
+			chunks.push(current);
+			current = [];
+			bytes = 0;
+			keys = new Set<string>();
+		}
+		current.push(entry);
+		bytes += size;
+		if (key !== undefined) keys.add(key);
+	}
+	if (current.length > 0) chunks.push(current);
+	return chunks;
+}
+
+/** Size of a value as JSON in UTF-8 bytes. */
+export function jsonBytes(value: unknown): number {
+	return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/**
+ * How Emarsys compares key values: text case-insensitively (contacts are stored in a
+ * case-insensitive collation, so `Ada@Example.com` finds `ada@example.com`), numbers by value.
+ */
+export function normalizeKey(value: unknown): string {
+	const text = String(value ?? '').trim();
+	if (/^[+-]?\d+(\.\d+)?$/.test(text)) return String(Number(text));
+	return text.toLowerCase();
+}
+
+/** Groups item indexes by a string key, keeping first-seen group order and item order. */
+export function groupBy(indexes: number[], keyOf: (index: number) => string): Map<string, number[]> {
+	const groups = new Map<string, number[]>();
+	for (const index of indexes) {
+		const key = keyOf(index);
+		const list = groups.get(key);
+		if (list) list.push(index);
+		else groups.set(key, [index]);
+	}
+	return groups;
+}
