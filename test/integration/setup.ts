@@ -5,7 +5,7 @@ import { EmarsysApi } from '../../credentials/EmarsysApi.credentials';
 import { EmarsysOAuth2Api } from '../../credentials/EmarsysOAuth2Api.credentials';
 import { Emarsys } from '../../nodes/Emarsys/Emarsys.node';
 import { retryTiming } from '../../nodes/Emarsys/transport';
-import { createHarness, type InputItems, type N8nHarness } from '../helpers/n8n-harness';
+import { createHarness, type CredentialsByType, type InputItems, type N8nHarness } from '../helpers/n8n-harness';
 import { startTestSandbox, type LogEntry, type TestSandbox } from '../helpers/sandbox';
 
 export type Auth = 'wsse' | 'oAuth2';
@@ -32,7 +32,7 @@ export async function startEnv(): Promise<Env> {
 	return { sandbox, harness };
 }
 
-export function credentialsFor(sandbox: TestSandbox, auth: Auth) {
+export function credentialsFor(sandbox: TestSandbox, auth: Auth): CredentialsByType {
 	if (auth === 'wsse') {
 		return {
 			emarsysApi: {

@@ -61,7 +61,7 @@ export class ItemResults {
 				if (error.description) json.description = error.description;
 				const { httpCode } = error as NodeApiError;
 				if (httpCode) json.httpCode = httpCode;
-				const replyCode = (error as NodeApiError).errorResponse?.replyCode;
+				const replyCode = error.context?.replyCode;
 				if (replyCode !== undefined) json.replyCode = replyCode;
 				items.push({ json, error, pairedItem: { item: index } });
 				continue;

@@ -82,7 +82,7 @@ export function requireContactKey(node: INode, itemIndex: number, parameter: str
 			node,
 			itemIndex,
 			parameter,
-			value === undefined || value === null || value === '' ? 'is empty' : `must be text, got ${typeof value}`,
+			value === undefined || value === null || typeof value === 'string' ? 'is empty' : `must be text, got ${typeof value}`,
 			'Give the value of the key field that identifies the contact (for example the email address).',
 		);
 	}

@@ -206,12 +206,14 @@ export function emarsysApiError(
 		...(replyText ? { replyText } : {}),
 		...(endpoint ? { endpoint } : {}),
 	};
-	return new NodeApiError(node, response, {
+	const error = new NodeApiError(node, response, {
 		message,
 		description: hintFor(status, replyCode, replyText),
 		httpCode: status !== undefined ? String(status) : undefined,
 		itemIndex,
 	});
+	if (replyCode !== undefined) error.context.replyCode = replyCode;
+	return error;
 }
 
 function backoffMs(attempt: number): number {
