@@ -230,31 +230,35 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 		res.end(text);
 	}
 
-	async function sendApi(res: ServerResponse, reply: Reply, headers: Record<string, string>, entry: Partial<LogEntry>): Promise<void> {
-		if (res.headersSent || res.destroyed) return;
+	/** Write an API answer (applying the malformed/slow faults) and log it before the first byte leaves. */
+	async function sendApi(res: ServerResponse, reply: Reply, headers: Record<string, string>, entry: Omit<LogEntry, 'seq' | 'time'>): Promise<void> {
+		entry.status = reply.status;
+		entry.replyCode = reply.body.replyCode;
 		let text = JSON.stringify(reply.body);
 		if (state.faults.takeMalformed()) {
 			text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
 			entry.fault = 'malformedJson';
 		}
 		const buf = Buffer.from(text, 'utf8');
+		const slowMs = state.faults.state.slowMs ?? 0;
+		if (slowMs > 0) entry.fault ??= 'slow';
+		state.log.add(entry);
+		if (res.headersSent || res.destroyed) return;
 		res.writeHead(reply.status, {
 			'Content-Type': 'application/json; charset=utf-8',
 			'Content-Length': String(buf.length),
 			...headers,
 			...reply.headers,
 		});
-		const slowMs = state.faults.state.slowMs ?? 0;
 		if (slowMs > 0 && buf.length > 0) {
-			entry.fault ??= 'slow';
 			const pieces = Math.min(10, buf.length);
 			const size = Math.ceil(buf.length / pieces);
 			for (let i = 0; i < buf.length; i += size) {
 				if (res.destroyed) return;
-				res.write(buf.subarray(i, i + size));
 				await sleep(slowMs / pieces);
+				if (i + size >= buf.length) res.end(buf.subarray(i));
+				else res.write(buf.subarray(i, i + size));
 			}
-			res.end();
 			return;
 		}
 		res.end(buf);
@@ -277,12 +281,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 		const claimed = claimedRaw === credentials.wsseUser || claimedRaw === credentials.oidcClientId ? claimedRaw : undefined;
 		entry.auth = schemeOf(req.headers);
 		let headers: Record<string, string> = {};
-		const finish = async (reply: Reply): Promise<void> => {
-			entry.status = reply.status;
-			entry.replyCode = reply.body.replyCode;
-			await sendApi(res, reply, headers, entry);
-			state.log.add(entry);
-		};
+		const finish = (reply: Reply): Promise<void> => sendApi(res, reply, headers, entry);
 
 		if (body.tooLarge) {
 			entry.body = { tooLarge: true, bytes: body.bytes };
