@@ -213,6 +213,11 @@ export function n8nEnvironment(options: StackOptions, nodeBinDir: string): NodeJ
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		// The MCP server catalogue is refreshed from n8n's servers at startup: not needed here.
+		N8N_DISABLED_MODULES: 'mcp-registry',
+		// No Python virtual environment here; the demo needs no Python Code node.
+		N8N_PYTHON_ENABLED: process.env.N8N_PYTHON_ENABLED ?? 'false',
+		N8N_RUNNERS_MODE: 'internal',
 		N8N_REINSTALL_MISSING_PACKAGES: 'false',
 		N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info',
 		N8N_LOG_OUTPUT: 'console',
@@ -308,7 +313,7 @@ export function oidcVariant(workflow: WorkflowJson): WorkflowJson {
 			node.parameters.path = OIDC_WEBHOOK_PATH;
 			node.webhookId = '5f0c2a59-7b1e-4c61-9d2a-0e1f5b7c9a31';
 		}
-		if (node.id) node.id = `${node.id.slice(0, -4)}0c1d`;
+		if (node.id) node.id = node.id.replace(/^.{8}/, '0c1d0c1d');
 	}
 	return copy;
 }
@@ -525,6 +530,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			}
 		};
 		await waitFor('/healthz', async () => (await httpOk(`${n8nUrl}/healthz`))?.status === 200);
+		// /healthz answers before the REST API is mounted; /rest/settings answers 200 once it is.
+		await waitFor('the REST API', async () => (await httpOk(`${n8nUrl}/rest/settings`))?.status === 200);
 		await setupOwner(n8nUrl);
 		// Production webhooks answer 404 for a few seconds after /healthz, until workflows are
 		// activated; an OPTIONS (CORS preflight) request answers 204 once the webhook is registered.

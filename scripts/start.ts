@@ -122,7 +122,7 @@ async function main(): Promise<void> {
 			'  Send the demo workflow a chatbot message:',
 			'',
 			`  curl -s -X POST ${stack.webhookUrl(webhookPath)} -H 'Content-Type: application/json' \\`,
-			`    -d '{"email":"nora.new@example.com","firstName":"Nora","membershipTier":"2"}'`,
+			`    -d '{"email":"nora.new@example.com","firstName":"Nora","emailFormat":"2"}'`,
 			'',
 		);
 	}
