@@ -220,10 +220,14 @@ export class ContactStore {
 
 	private changed(): void {
 		if (!this.dataFile || this.persistTimer) return;
+		// Coalesce bursts: a 100,000-contact table is ~20 MB of JSON, so wait longer the larger it is.
+		const delay = Math.min(2000, 50 + Math.floor(this.contacts.size / 100));
 		this.persistTimer = setTimeout(() => {
 			this.persistTimer = undefined;
-			void this.writeNow();
-		}, 50);
+			this.writeNow().catch((error: unknown) => {
+				process.stderr.write(`[emarsys-sandbox] could not write ${this.dataFile}: ${(error as Error).message}\n`);
+			});
+		}, delay);
 	}
 
 	private snapshot(): string {
