@@ -1,0 +1,100 @@
+/**
+ * The bench's view of the sandbox: start it in a child process, and drive its test hooks
+ * (`/__sandbox/...`, plain JSON, no auth) with Node's fetch.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import type { FaultSettings, LogEntry } from '../../sandbox';
+
+export interface SandboxProcess {
+	url: string;
+	child: ChildProcess;
+	stop(): Promise<void>;
+}
+
+/** Starts `bench/sandbox-child.ts` with tsx and waits for its URL line. */
+export async function startSandboxProcess(): Promise<SandboxProcess> {
+	const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'sandbox-child.ts')], {
+		stdio: ['pipe', 'pipe', 'inherit'],
+		cwd: join(__dirname, '..', '..'),
+	});
+	const url = await new Promise<string>((resolve, reject) => {
+		const lines = createInterface({ input: child.stdout! });
+		lines.once('line', (line) => {
+			try {
+				resolve((JSON.parse(line) as { url: string }).url);
+			} catch {
+				reject(new Error(`sandbox child printed: ${line}`));
+			}
+		});
+		child.once('exit', (code) => reject(new Error(`sandbox child exited with ${code}`)));
+	});
+	return {
+		url,
+		child,
+		stop: async () => {
+			if (child.exitCode !== null) return;
+			const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+			child.kill('SIGTERM');
+			await exited;
+		},
+	};
+}
+
+export class SandboxHooks {
+	constructor(readonly url: string) {}
+
+	private async hook<T>(method: string, path: string, body?: unknown): Promise<T> {
+		const res = await fetch(`${this.url}/__sandbox/${path}`, {
+			method,
+			headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await res.text();
+		if (!res.ok) throw new Error(`sandbox hook ${method} ${path} answered ${res.status}: ${text}`);
+		return (text ? JSON.parse(text) : undefined) as T;
+	}
+
+	/** Seed data back; clears log, faults, rate-limit counters, nonces, tokens, triggers, config. */
+	async reset(): Promise<void> {
+		await this.hook('POST', 'reset');
+	}
+
+	async setFaults(faults: FaultSettings): Promise<void> {
+		await this.hook('PUT', 'faults', faults);
+	}
+
+	async setConfig(config: { rateLimitPerMinute?: number }): Promise<void> {
+		await this.hook('PUT', 'config', config);
+	}
+
+	async lastSeq(): Promise<number> {
+		return (await this.hook<{ lastSeq: number }>('GET', 'health')).lastSeq;
+	}
+
+	async contactCount(): Promise<number> {
+		return (await this.hook<{ contacts: number }>('GET', 'health')).contacts;
+	}
+
+	/** Log entries after `since`, without bodies. */
+	async log(since: number): Promise<LogEntry[]> {
+		return (await this.hook<{ requests: LogEntry[] }>('GET', `log?since=${since}&bodies=0`)).requests;
+	}
+}
+
+/** API calls in a log slice, by `METHOD path` (query strings are not part of `path`). */
+export function countCalls(entries: LogEntry[]): { total: number; byEndpoint: Record<string, number>; nonOk: number } {
+	const byEndpoint: Record<string, number> = {};
+	let total = 0;
+	let nonOk = 0;
+	for (const entry of entries) {
+		if (!entry.path.startsWith('/api/')) continue;
+		total++;
+		if (entry.status !== 200 || (entry.replyCode !== undefined && entry.replyCode !== 0)) nonOk++;
+		const key = `${entry.method} ${entry.path.replace(/^\/api\/v[23]\//, '').replace(/\/+$/, '')}`;
+		byEndpoint[key] = (byEndpoint[key] ?? 0) + 1;
+	}
+	return { total, byEndpoint, nonOk };
+}

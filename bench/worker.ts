@@ -1,0 +1,134 @@
+/**
+ * One measured node run, in a fresh process (so peak RSS is the node's and n8n-core's alone,
+ * with no leftovers from earlier runs): builds the harness, warms up with a small run (not
+ * counted), then runs the workflow "input → Emarsys" for N items through n8n-core's
+ * WorkflowExecute and prints one line `BENCH_RESULT {json}`.
+ *
+ *   node --expose-gc --import tsx bench/worker.ts '{"op":"get","n":1000,"url":"http://…","prefix":"bench"}'
+ */
+import { EmarsysApi } from '../credentials/EmarsysApi.credentials';
+import { EmarsysOAuth2Api } from '../credentials/EmarsysOAuth2Api.credentials';
+import { DEFAULT_CREDENTIALS } from '../sandbox/seed';
+import { createHarness } from '../test/helpers/n8n-harness';
+import { parameterReaderFor, PARAMETER_READER_TYPE } from './lib/parameter-reader';
+import { RssSampler } from './lib/rss';
+import { countCalls, SandboxHooks } from './lib/sandbox';
+import { WORKLOADS, type OpName } from './workloads';
+
+// Under tsx, '../nodes/Emarsys/Emarsys.node' resolves to the codex file Emarsys.node.json (Node
+// tries .json before tsx's .ts); name the TypeScript file explicitly.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Emarsys } = require('../nodes/Emarsys/Emarsys.node.ts') as typeof import('../nodes/Emarsys/Emarsys.node');
+
+export interface WorkerArgs {
+	op: OpName;
+	n: number;
+	url: string;
+	prefix: string;
+	/** Items of the warm-up run (not measured, not counted). */
+	warmup: number;
+	/** Key prefix of the warm-up items (get/trigger: the seeded prefix; upsert: its own). */
+	warmupPrefix: string;
+}
+
+export interface WorkerResult {
+	op: OpName;
+	n: number;
+	itemsIn: number;
+	itemsOut: number;
+	errorItems: number;
+	firstError?: string;
+	runError?: string;
+	wallMs: number;
+	calls: number;
+	callsByEndpoint: Record<string, number>;
+	nonOkAnswers: number;
+	rss: { baselineMb: number; peakMb: number; growthMb: number };
+	/** Wall time of the same workflow with a no-call control node reading the same parameters (n8n-core's own per-item cost). */
+	parameterReadMs: number;
+}
+
+async function main(): Promise<void> {
+	const args = JSON.parse(process.argv[2]) as WorkerArgs;
+	const workload = WORKLOADS[args.op];
+	const hooks = new SandboxHooks(args.url);
+	const emarsys = new Emarsys();
+	const harness = createHarness({
+		nodeTypes: [emarsys, parameterReaderFor(emarsys)],
+		credentialTypes: [new EmarsysApi(), new EmarsysOAuth2Api()],
+	});
+	const credentials = {
+		emarsysApi: { username: DEFAULT_CREDENTIALS.wsseUser, secret: DEFAULT_CREDENTIALS.wsseSecret, baseUrl: `${args.url}/api/v2` },
+	};
+
+	// Warm-up (JIT, n8n-core singletons, keep-alive socket): not measured, not counted.
+	for (let round = 0; round < 2 && args.warmup > 0; round++) {
+		const warm = await harness.runNode({
+			nodeType: 'emarsys',
+			parameters: workload.parameters(),
+			credentials,
+			inputItems: workload.inputItems(args.warmup, args.warmupPrefix),
+		});
+		if (warm.error) throw new Error(`warm-up run failed: ${warm.error.message}`);
+		await harness.runNode({ nodeType: PARAMETER_READER_TYPE, parameters: workload.parameters(), inputItems: workload.inputItems(args.warmup, args.warmupPrefix) });
+	}
+
+	// Control: the same N items through a node that only reads the same parameters (no calls).
+	const gc = (globalThis as { gc?: () => void }).gc;
+	let parameterReadMs: number;
+	{
+		const controlItems = workload.inputItems(args.n, args.prefix);
+		gc?.();
+		const controlStarted = process.hrtime.bigint();
+		const control = await harness.runNode({ nodeType: PARAMETER_READER_TYPE, parameters: workload.parameters(), inputItems: controlItems });
+		parameterReadMs = Math.round(Number(process.hrtime.bigint() - controlStarted) / 1e6);
+		if (control.error || control.items.length !== args.n) throw new Error(`control run failed: ${control.error?.message ?? control.items.length}`);
+	}
+
+	const seqBefore = await hooks.lastSeq();
+	const rss = new RssSampler(10);
+	const maxRssBefore = process.resourceUsage().maxRSS;
+	rss.start();
+	const inputItems = workload.inputItems(args.n, args.prefix);
+	const started = process.hrtime.bigint();
+	const result = await harness.runNode({ nodeType: 'emarsys', parameters: workload.parameters(), credentials, inputItems });
+	const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+	const memory = rss.stop();
+	// The kernel's high-water mark is exact; use it when it rose during the run.
+	const maxRssAfter = process.resourceUsage().maxRSS;
+	if (maxRssAfter > maxRssBefore) {
+		const peakMb = Math.round((maxRssAfter / 1024) * 10) / 10;
+		if (peakMb > memory.peakMb) {
+			memory.peakMb = peakMb;
+			memory.growthMb = Math.round((peakMb - memory.baselineMb) * 10) / 10;
+		}
+	}
+
+	const calls = countCalls(await hooks.log(seqBefore));
+
+	const errorItems = result.items.filter((item) => item.json.error !== undefined || item.error !== undefined);
+	const out: WorkerResult = {
+		op: args.op,
+		n: args.n,
+		itemsIn: inputItems.length,
+		itemsOut: result.items.length,
+		errorItems: errorItems.length,
+		firstError: errorItems[0] ? String(errorItems[0].json.error) : undefined,
+		runError: result.error ? result.error.message : undefined,
+		wallMs: Math.round(wallMs),
+		calls: calls.total,
+		callsByEndpoint: calls.byEndpoint,
+		nonOkAnswers: calls.nonOk,
+		rss: memory,
+		parameterReadMs,
+	};
+	process.stdout.write(`BENCH_RESULT ${JSON.stringify(out)}\n`);
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		process.stderr.write(`bench worker failed: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.exit(1);
+	},
+);

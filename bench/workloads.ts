@@ -1,0 +1,232 @@
+/**
+ * What each benchmarked operation does, three ways:
+ *  - `parameters` / `inputItems`: the n8n workflow (the Emarsys node fed N items);
+ *  - `floor`: a bare axios script making exactly the calls the job needs at Emarsys's limit of
+ *    1000 keys / contacts / events per call (ceil(N/1000) calls, plus — for choice labels — the
+ *    same metadata calls the node needs), with the same request bodies;
+ *  - `perItem`: what a user would do without this node — one signed call per item, sequentially
+ *    (as n8n's HTTP Request node does by default, fed one item at a time).
+ */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import type { SignedClient } from './lib/signed';
+
+export type OpName = 'upsert' | 'get' | 'getWithChoiceLabels' | 'trigger';
+
+export const ALL_OPS: OpName[] = ['upsert', 'get', 'getWithChoiceLabels', 'trigger'];
+
+export const BATCH = 1000;
+
+export const EVENT_ID = '1001';
+
+/** Fields read by get / getWithChoiceLabels: first name, last name, email, and four choice fields. */
+export const GET_FIELDS = ['1', '2', '3'];
+export const LABEL_FIELDS = ['1', '2', '3', '5', '14', '46', '10500'];
+/** Single-choice fields among LABEL_FIELDS (one choice-list call each) and multi-choice ones (one call for all). */
+const LABEL_SINGLE_CHOICE = ['5', '14', '46'];
+const LABEL_MULTI_CHOICE = ['10500'];
+
+export function email(prefix: string, i: number): string {
+	return `${prefix}-${String(i).padStart(6, '0')}@example.com`;
+}
+
+/** The contact stored by seeding / written by upsert for item i (field id -> value). */
+export function contactFields(prefix: string, i: number): IDataObject {
+	return {
+		'3': email(prefix, i),
+		'1': `First${i}`,
+		'2': `Last${i}`,
+		'5': (i % 2) + 1,
+		'14': [12, 65, 73, 184, 185][i % 5],
+		'46': (i % 2) + 1,
+		'10500': [[1], [2, 3], [5], [1, 5]][i % 4],
+	};
+}
+
+export interface ExpectedCalls {
+	/** Exact number of API calls the node must make. */
+	exact?: number;
+	/** Or a range (choice labels: metadata calls are "at most one per choice field"). */
+	min?: number;
+	max?: number;
+	rule: string;
+}
+
+export interface Workload {
+	op: OpName;
+	/** Contacts must exist before the run (get, getWithChoiceLabels, trigger). */
+	needsContacts: boolean;
+	/** The store is reset before each measured run (upsert: every run creates the same contacts). */
+	freshStoreEachRun: boolean;
+	inputItems(n: number, prefix: string): IDataObject[];
+	parameters(): INodeParameters;
+	expectedCalls(n: number): ExpectedCalls;
+	floor(client: SignedClient, n: number, prefix: string): Promise<void>;
+	perItem(client: SignedClient, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
+}
+
+function chunks<T>(list: T[], size = BATCH): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+	return out;
+}
+
+function range(n: number): number[] {
+	return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Creates contacts prefix-000000 … through the API, 1000 per call (not part of any figure). */
+export async function seedContacts(client: SignedClient, n: number, prefix: string): Promise<void> {
+	for (const part of chunks(range(n))) {
+		const answer = await client.call('PUT', 'contact/', { key_id: 3, contacts: part.map((i) => contactFields(prefix, i)) }, { create_if_not_exists: '1' });
+		const errors = (answer.data as { errors?: unknown }).errors;
+		if (errors && !Array.isArray(errors) && Object.keys(errors).length > 0) {
+			throw new Error(`seeding contacts failed: ${JSON.stringify(errors).slice(0, 300)}`);
+		}
+	}
+}
+
+const upsert: Workload = {
+	op: 'upsert',
+	needsContacts: false,
+	freshStoreEachRun: true,
+	inputItems: (n, prefix) =>
+		range(n).map((i) => ({ email: email(prefix, i), firstName: `First${i}`, lastName: `Last${i}`, city: ['Vienna', 'Berlin', 'Budapest'][i % 3] })),
+	parameters: () => ({
+		resource: 'contact',
+		operation: 'upsert',
+		keyId: '3',
+		columns: {
+			mappingMode: 'defineBelow',
+			value: {
+				'3': '={{ $json.email }}',
+				'1': '={{ $json.firstName }}',
+				'2': '={{ $json.lastName }}',
+				'11': '={{ $json.city }}',
+			},
+			matchingColumns: [],
+			schema: [
+				{ id: '3', displayName: 'E-Mail', required: false, defaultMatch: false, display: true, type: 'string', canBeUsedToMatch: true },
+				{ id: '1', displayName: 'First Name', required: false, defaultMatch: false, display: true, type: 'string', canBeUsedToMatch: true },
+				{ id: '2', displayName: 'Last Name', required: false, defaultMatch: false, display: true, type: 'string', canBeUsedToMatch: true },
+				{ id: '11', displayName: 'City', required: false, defaultMatch: false, display: true, type: 'string', canBeUsedToMatch: false },
+			],
+		},
+		createIfMissing: true,
+	}),
+	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) PUT contact' }),
+	floor: async (client, n, prefix) => {
+		for (const part of chunks(range(n))) {
+			const contacts = part.map((i) => ({ '3': email(prefix, i), '1': `First${i}`, '2': `Last${i}`, '11': ['Vienna', 'Berlin', 'Budapest'][i % 3] }));
+			await client.call('PUT', 'contact/', { key_id: '3', contacts }, { create_if_not_exists: '1' });
+		}
+	},
+	perItem: async (client, n, prefix, progress) => {
+		for (let i = 0; i < n; i++) {
+			await client.call(
+				'PUT',
+				'contact/',
+				{ key_id: '3', '3': email(prefix, i), '1': `First${i}`, '2': `Last${i}`, '11': ['Vienna', 'Berlin', 'Budapest'][i % 3] },
+				{ create_if_not_exists: '1' },
+			);
+			progress(i + 1);
+		}
+	},
+};
+
+function getWorkload(op: 'get' | 'getWithChoiceLabels'): Workload {
+	const fields = op === 'get' ? GET_FIELDS : LABEL_FIELDS;
+	const metadata = op === 'get' ? 0 : 1;
+	const maxChoiceCalls = op === 'get' ? 0 : LABEL_SINGLE_CHOICE.length + LABEL_MULTI_CHOICE.length;
+	return {
+		op,
+		needsContacts: true,
+		freshStoreEachRun: false,
+		inputItems: (n, prefix) => range(n).map((i) => ({ email: email(prefix, i) })),
+		parameters: () => ({
+			resource: 'contact',
+			operation: op,
+			keyId: '3',
+			contactId: '={{ $json.email }}',
+			fields,
+		}),
+		expectedCalls: (n) =>
+			op === 'get'
+				? { exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) POST contact/getdata' }
+				: {
+						min: Math.ceil(n / BATCH) + metadata,
+						max: Math.ceil(n / BATCH) + metadata + maxChoiceCalls,
+						rule: `ceil(N/1000) getdata + 1 field list + at most ${maxChoiceCalls} choice-list calls (${LABEL_SINGLE_CHOICE.length} single-choice fields, 1 call for the multi-choice one)`,
+					},
+		floor: async (client, n, prefix) => {
+			if (op === 'getWithChoiceLabels') {
+				await client.call('GET', 'field/translate/en');
+			}
+			for (const part of chunks(range(n))) {
+				await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: part.map((i) => email(prefix, i)), fields });
+			}
+			if (op === 'getWithChoiceLabels') {
+				for (const id of LABEL_SINGLE_CHOICE) await client.call('GET', `field/${id}/choice/translate/en`);
+				await client.call('GET', 'field/choices', undefined, { fields: LABEL_MULTI_CHOICE.join(','), language: 'en' });
+			}
+		},
+		perItem: async (client, n, prefix, progress) => {
+			if (op === 'getWithChoiceLabels') {
+				// A user without the node would fetch the labels once too (fairest possible baseline).
+				await client.call('GET', 'field/translate/en');
+				for (const id of LABEL_SINGLE_CHOICE) await client.call('GET', `field/${id}/choice/translate/en`);
+				await client.call('GET', 'field/choices', undefined, { fields: LABEL_MULTI_CHOICE.join(','), language: 'en' });
+			}
+			for (let i = 0; i < n; i++) {
+				await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: [email(prefix, i)], fields });
+				progress(i + 1);
+			}
+		},
+	};
+}
+
+const trigger: Workload = {
+	op: 'trigger',
+	needsContacts: true,
+	freshStoreEachRun: false,
+	inputItems: (n, prefix) => range(n).map((i) => ({ email: email(prefix, i), orderId: `A-${i}`, total: (i % 100) + 0.5 })),
+	parameters: () => ({
+		resource: 'event',
+		operation: 'trigger',
+		eventId: EVENT_ID,
+		keyId: '3',
+		contactId: '={{ $json.email }}',
+		eventData: '={{ { order_id: $json.orderId, total: $json.total } }}',
+	}),
+	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) POST event/{id}/trigger' }),
+	floor: async (client, n, prefix) => {
+		const run = Date.now().toString(36);
+		for (const part of chunks(range(n))) {
+			const contacts = part.map((i) => ({
+				external_id: email(prefix, i),
+				data: { order_id: `A-${i}`, total: (i % 100) + 0.5 },
+				trigger_id: `floor-${run}-${i}`,
+			}));
+			await client.call('POST', `event/${EVENT_ID}/trigger`, { key_id: '3', contacts });
+		}
+	},
+	perItem: async (client, n, prefix, progress) => {
+		const run = Date.now().toString(36);
+		for (let i = 0; i < n; i++) {
+			await client.call('POST', `event/${EVENT_ID}/trigger`, {
+				key_id: '3',
+				external_id: email(prefix, i),
+				data: { order_id: `A-${i}`, total: (i % 100) + 0.5 },
+				trigger_id: `item-${run}-${i}`,
+			});
+			progress(i + 1);
+		}
+	},
+};
+
+export const WORKLOADS: Record<OpName, Workload> = {
+	upsert,
+	get: getWorkload('get'),
+	getWithChoiceLabels: getWorkload('getWithChoiceLabels'),
+	trigger,
+};
