@@ -73,6 +73,8 @@ export const MAX_BATCH_SIZE = 1000;
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 interface HttpFailure {
+	/** Every message along the error's cause chain (for classification, never shown as is). */
+	trail?: string;
 	status?: number;
 	headers: Record<string, string>;
 	body?: unknown;
@@ -99,6 +101,7 @@ function describeFailure(error: unknown): HttpFailure {
 	let current: unknown = error;
 	let code: string | undefined;
 	let message = error instanceof Error ? error.message : String(error);
+	const trail: string[] = [];
 	for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
 		const candidate = current as {
 			response?: { status?: number; headers?: unknown; data?: unknown; body?: unknown };
@@ -107,6 +110,7 @@ function describeFailure(error: unknown): HttpFailure {
 			message?: unknown;
 		};
 		if (typeof candidate.code === 'string' && !code) code = candidate.code;
+		if (typeof candidate.message === 'string') trail.push(candidate.message);
 		if (candidate.response && typeof candidate.response.status === 'number') {
 			return {
 				status: candidate.response.status,
@@ -114,6 +118,7 @@ function describeFailure(error: unknown): HttpFailure {
 				body: candidate.response.data ?? candidate.response.body,
 				code,
 				message,
+				trail: trail.join(' | '),
 			};
 		}
 		if (depth > 0 && typeof candidate.message === 'string' && candidate.message) {
@@ -121,7 +126,7 @@ function describeFailure(error: unknown): HttpFailure {
 		}
 		current = candidate.cause;
 	}
-	return { headers: {}, code, message };
+	return { headers: {}, code, message, trail: trail.join(' | ') };
 }
 
 function parseReply(body: unknown): Partial<EmarsysReply> | undefined {
@@ -186,6 +191,8 @@ export function emarsysApiError(
 		message?: string;
 		itemIndex?: number;
 		endpoint?: string;
+		/** The OAuth2 token request failed (no API call was made). */
+		tokenError?: boolean;
 	},
 ): NodeApiError {
 	const { status, replyCode, replyText, itemIndex, endpoint } = details;
@@ -208,7 +215,9 @@ export function emarsysApiError(
 	};
 	const error = new NodeApiError(node, response, {
 		message,
-		description: hintFor(status, replyCode, replyText),
+		description: details.tokenError
+			? 'n8n could not get an access token for the OpenID Connect credential. Check the client ID, the client secret and the Access Token URL of the credential.'
+			: hintFor(status, replyCode, replyText),
 		httpCode: status !== undefined ? String(status) : undefined,
 		itemIndex,
 	});
@@ -369,6 +378,17 @@ export class EmarsysClient {
 				};
 			} else {
 				this.notePacing(failure.headers);
+			}
+
+			// n8n could not get an OAuth2 access token: retrying the API call cannot help.
+			if (failure.status === undefined && /access token/i.test(failure.trail ?? failure.message)) {
+				throw emarsysApiError(node, {
+					replyText: 'Could not get an access token from the token URL',
+					message: failure.message,
+					itemIndex: request.itemIndex,
+					endpoint,
+					tokenError: true,
+				});
 			}
 
 			const reply = parseReply(failure.body);

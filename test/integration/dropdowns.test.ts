@@ -1,0 +1,102 @@
+/** Every dropdown method and the resource mapper, through n8n-core's LoadOptionsContext, with both credentials. */
+import type { INodeParameters } from 'n8n-workflow';
+
+import { AUTHS, apiCalls, credentialsFor, startEnv, type Auth, type Env } from './setup';
+
+let env: Env;
+beforeAll(async () => {
+	env = await startEnv();
+});
+afterAll(async () => {
+	await env.sandbox.stop();
+});
+beforeEach(async () => {
+	await env.sandbox.reset();
+	env.harness.clearCredentials();
+});
+
+async function options(auth: Auth, method: string, parameters: INodeParameters = {}) {
+	return await env.harness.loadOptions({
+		nodeType: 'emarsys',
+		method,
+		parameters: { authentication: auth, ...parameters },
+		credentials: credentialsFor(env.sandbox, auth),
+	});
+}
+
+describe.each(AUTHS)('with %s credentials', (auth) => {
+	it('getFields lists every field of the account by name with its ID as value', async () => {
+		const list = await options(auth, 'getFields', { resource: 'contact', operation: 'get' });
+		expect(list).toContainEqual(expect.objectContaining({ name: 'E-Mail (3)', value: '3' }));
+		expect(list).toContainEqual(expect.objectContaining({ name: 'Favourite Categories (10500)', value: '10500' }));
+		expect(list.length).toBe(54);
+		const names = list.map((option) => option.name);
+		expect([...names].sort((a, b) => a.localeCompare(b))).toEqual(names);
+		expect((await apiCalls(env.sandbox)).map((c) => c.endpoint)).toEqual(['field/translate/en']);
+	});
+
+	it('getKeyFields offers the contact ID and the fields that can identify a contact', async () => {
+		const list = await options(auth, 'getKeyFields', { resource: 'contact', operation: 'get' });
+		const values = list.map((option) => option.value);
+		expect(values[0]).toBe('id');
+		expect(values).toEqual(expect.arrayContaining(['3', '1', '10501', '10502']));
+		// Choice and date fields cannot identify a contact.
+		expect(values).not.toContain('5');
+		expect(values).not.toContain('10500');
+		expect(values).not.toContain('4');
+	});
+
+	it('getSingleChoiceFields lists single-choice fields (and Opt-In), getMultiChoiceFields multi-choice ones', async () => {
+		const single = (await options(auth, 'getSingleChoiceFields', { resource: 'field', operation: 'getSingleChoices' })).map((o) => o.value);
+		expect(single).toEqual(expect.arrayContaining(['5', '14', '31', '10503']));
+		expect(single).not.toContain('10500');
+		expect(single).not.toContain('1');
+		const multi = (await options(auth, 'getMultiChoiceFields', { resource: 'field', operation: 'getMultiChoices' })).map((o) => o.value);
+		expect(multi.sort()).toEqual(['0', '10500']);
+	});
+
+	it('getEvents lists the external events', async () => {
+		const list = await options(auth, 'getEvents', { resource: 'event', operation: 'trigger' });
+		expect(list).toEqual([
+			{ name: 'order_confirmation (1001)', value: '1001' },
+			{ name: 'password_reset (1002)', value: '1002' },
+		]);
+		const calls = await apiCalls(env.sandbox);
+		expect(calls.map((c) => c.endpoint)).toEqual(['event']);
+		expect(calls[0].auth).toBe(auth === 'wsse' ? 'wsse' : 'bearer');
+	});
+
+	it('the upsert resource mapper lists every field with its type and single-choice fields with their choices', async () => {
+		const { fields } = await env.harness.resourceMapping({
+			nodeType: 'emarsys',
+			method: 'getContactFields',
+			parameters: { authentication: auth, resource: 'contact', operation: 'upsert' },
+			credentials: credentialsFor(env.sandbox, auth),
+		});
+		expect(fields).toHaveLength(54);
+		const byId = new Map(fields.map((field) => [field.id, field]));
+		expect(byId.get('3')).toMatchObject({ displayName: 'E-Mail (3)', type: 'string', canBeUsedToMatch: true, defaultMatch: true, removed: false });
+		expect(byId.get('5')).toMatchObject({
+			type: 'options',
+			options: [
+				{ name: 'Male', value: '1' },
+				{ name: 'Female', value: '2' },
+			],
+			canBeUsedToMatch: false,
+			removed: true,
+		});
+		expect(byId.get('31')?.options).toEqual([
+			{ name: 'True', value: '1' },
+			{ name: 'False', value: '2' },
+		]);
+		expect(byId.get('10501')).toMatchObject({ type: 'number', canBeUsedToMatch: true });
+		expect(byId.get('10500')).toMatchObject({ type: 'array' });
+		expect(byId.get('4')).toMatchObject({ type: 'string', canBeUsedToMatch: false });
+		// One field-list call plus one choice call per single-choice field.
+		const calls = await apiCalls(env.sandbox);
+		const singleChoiceCount = fields.filter((field) => field.type === 'options').length;
+		expect(calls.filter((c) => c.endpoint === 'field/translate/en')).toHaveLength(1);
+		expect(calls.filter((c) => /^field\/\d+\/choice/.test(c.endpoint))).toHaveLength(singleChoiceCount);
+		expect(calls).toHaveLength(1 + singleChoiceCount);
+	});
+});

@@ -1,0 +1,174 @@
+/** Transport: rate limits, retries, timeouts, malformed answers, auth errors — through the sandbox's fault hooks. */
+import { retryTiming } from '../../nodes/Emarsys/transport';
+import { AUTHS, apiCalls, fastRetries, run, startEnv, type Env } from './setup';
+
+let env: Env;
+beforeAll(async () => {
+	env = await startEnv();
+});
+afterAll(async () => {
+	await env.sandbox.stop();
+});
+beforeEach(async () => {
+	fastRetries();
+	await env.sandbox.reset();
+});
+
+const getAda = { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1'] };
+
+describe.each(AUTHS)('with %s credentials', (auth) => {
+	it('waits out a 429 window (until X-RateLimit-Reset) and retries the same call', async () => {
+		const waits: number[] = [];
+		const realSleep = retryTiming.sleep;
+		retryTiming.sleep = async (ms) => {
+			waits.push(ms);
+			await realSleep(ms);
+		};
+		try {
+			await env.sandbox.setFaults({ rateLimitForSeconds: 1 });
+			const { items, error } = await run(env, auth, getAda);
+			expect(error).toBeUndefined();
+			expect(items[0].json).toMatchObject({ '1': 'Ada' });
+		} finally {
+			retryTiming.sleep = realSleep;
+		}
+		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata');
+		expect(calls.length).toBeGreaterThanOrEqual(2);
+		expect(calls.slice(0, -1).every((c) => c.status === 429)).toBe(true);
+		expect(calls[calls.length - 1].status).toBe(200);
+		// Every retry sends the same batch.
+		expect(new Set(calls.map((c) => JSON.stringify(c.body))).size).toBe(1);
+		// The wait came from the reset header (a window of about a second), not from the 10 ms backoff.
+		expect(Math.max(...waits)).toBeGreaterThan(100);
+	});
+
+	it('gives up on 429 after Max Retries with a hint', async () => {
+		retryTiming.maxDelayMs = 20;
+		await env.sandbox.setFaults({ rateLimitForSeconds: 30 });
+		const { error } = await run(env, auth, { ...getAda, options: { maxRetries: 2 } });
+		expect(error?.message).toMatch(/HTTP 429/);
+		expect(error?.description).toMatch(/rate limit/);
+		expect((await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata')).toHaveLength(3);
+	});
+
+	it('retries idempotent calls after 5xx, up to Max Retries', async () => {
+		await env.sandbox.setFaults({ errorRate: { status: 503, rate: 1 } });
+		const { error } = await run(env, auth, { ...getAda, options: { maxRetries: 3 } });
+		expect(error?.message).toMatch(/HTTP 503/);
+		expect(error?.description).toMatch(/server problem/);
+		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata');
+		expect(calls).toHaveLength(4);
+	});
+
+	it('retries a trigger after 5xx with the same trigger_id, so Emarsys deduplicates it', async () => {
+		await env.sandbox.setFaults({ errorRate: { status: 500, rate: 1 } });
+		const { error } = await run(env, auth, {
+			resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}',
+			options: { maxRetries: 2 },
+		});
+		expect(error?.message).toMatch(/HTTP 500/);
+		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'event/1001/trigger');
+		expect(calls).toHaveLength(3);
+		const triggerIds = calls.map((c) => (c.body as { contacts: Array<{ trigger_id: string }> }).contacts[0].trigger_id);
+		expect(new Set(triggerIds).size).toBe(1);
+		expect(triggerIds[0]).toMatch(/^n8n-/);
+	});
+
+	it('does not retry other 4xx answers', async () => {
+		const { error } = await run(env, auth, { resource: 'field', operation: 'getAll', options: { language: 'xx' } });
+		expect(error?.message).toMatch(/Invalid language code.*replyCode 1002, HTTP 400/);
+		expect(await apiCalls(env.sandbox)).toHaveLength(1);
+	});
+
+	it('treats HTTP 200 with a non-zero replyCode as an error, without retrying', async () => {
+		const { error } = await run(env, auth, { ...getAda, keyId: '99999' });
+		expect(error?.message).toMatch(/Invalid key field id: 99999.*replyCode 2004, HTTP 200/);
+		expect((await apiCalls(env.sandbox))).toHaveLength(1);
+	});
+
+	it('retries after a truncated JSON answer', async () => {
+		await env.sandbox.setFaults({ malformedJsonCount: 1 });
+		const { items, error } = await run(env, auth, { resource: 'field', operation: 'getSingleChoices', fieldId: '5' });
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.json.choice)).toEqual(['Male', 'Female']);
+		expect((await apiCalls(env.sandbox)).filter((c) => c.endpoint.startsWith('field/5/'))).toHaveLength(2);
+	});
+
+	it('gives up on a call that does not answer within Timeout, then retries it', async () => {
+		await env.sandbox.setFaults({ hangCount: 1 });
+		const { items, error } = await run(env, auth, { resource: 'field', operation: 'getSingleChoices', fieldId: '5', options: { timeout: 1000 } });
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(2);
+		expect((await apiCalls(env.sandbox)).filter((c) => c.endpoint.startsWith('field/5/')).length).toBeGreaterThanOrEqual(2);
+	});
+
+	it('reports a timeout clearly when retries are exhausted', async () => {
+		await env.sandbox.setFaults({ hangCount: 2 });
+		const { error } = await run(env, auth, { resource: 'field', operation: 'getSingleChoices', fieldId: '5', options: { timeout: 1000, maxRetries: 1 } });
+		expect(error?.message).toMatch(/No answer within 1000 ms/);
+		expect(error?.description).toMatch(/Timeout/);
+	});
+});
+
+describe('authentication errors', () => {
+	it('a wrong WSSE secret gives a 401 error that points at credentials and clock, without the secret', async () => {
+		env.harness.clearCredentials();
+		const secret = 'definitely-wrong-secret-123';
+		const { error } = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'wsse', ...getAda },
+			credentials: { emarsysApi: { username: env.sandbox.credentials.wsseUser, secret, baseUrl: env.sandbox.v2 } },
+		});
+		expect(error?.message).toMatch(/HTTP 401/);
+		expect(error?.description).toMatch(/server clock/);
+		expect(JSON.stringify(error)).not.toContain(secret);
+		expect(JSON.stringify(error)).not.toContain(env.sandbox.credentials.wsseSecret);
+		// The node does not retry a 401 (n8n-core itself re-signs and retries a 401 once).
+		expect((await apiCalls(env.sandbox)).length).toBeLessThanOrEqual(2);
+	});
+
+	it('a server clock more than 5 minutes off is refused with the same hint', async () => {
+		await env.sandbox.setFaults({ clockSkewSeconds: 600 });
+		const { error } = await run(env, 'wsse', getAda);
+		expect(error?.message).toMatch(/HTTP 401/);
+		expect(error?.description).toMatch(/clock/);
+	});
+
+	it('a wrong OAuth2 client secret fails without leaking it', async () => {
+		env.harness.clearCredentials();
+		const clientSecret = 'wrong-client-secret-456';
+		const { error } = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'oAuth2', ...getAda },
+			credentials: {
+				emarsysOAuth2Api: {
+					clientId: env.sandbox.credentials.oidcClientId,
+					clientSecret,
+					accessTokenUrl: env.sandbox.tokenUrl,
+					baseUrl: env.sandbox.v3,
+				},
+			},
+		});
+		expect(error).toBeDefined();
+		expect(error?.message).toMatch(/access token/);
+		expect(error?.description).toMatch(/client ID, the client secret and the Access Token URL/);
+		const tokenCalls = (await env.sandbox.getLog()).filter((entry) => entry.path === '/oauth2/token');
+		expect(tokenCalls).toHaveLength(1);
+		expect(JSON.stringify(error)).not.toContain(clientSecret);
+		expect((await apiCalls(env.sandbox))).toHaveLength(0);
+	});
+
+	it('an expired OAuth2 token is fetched again by n8n and the call succeeds', async () => {
+		const first = await run(env, 'oAuth2', getAda);
+		expect(first.error).toBeUndefined();
+		await env.sandbox.expireTokens();
+		// Keep the stored token: run with the harness's stored credentials.
+		const second = await env.harness.runNode({ nodeType: 'emarsys', parameters: { authentication: 'oAuth2', ...getAda } });
+		expect(second.error).toBeUndefined();
+		expect(second.items[0].json).toMatchObject({ '1': 'Ada' });
+		const tokenCalls = (await env.sandbox.getLog()).filter((entry) => entry.path === '/oauth2/token');
+		expect(tokenCalls.length).toBe(2);
+		const statuses = (await apiCalls(env.sandbox)).map((c) => c.status);
+		expect(statuses).toEqual([200, 401, 200]);
+	});
+});
