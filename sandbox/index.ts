@@ -290,8 +290,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 			if (body.bytes > MAX_DRAIN_BYTES) req.socket.destroy();
 			return;
 		}
-		const parsed = parseJson(body.text);
-		entry.body = parsed.ok ? (parsed.value ?? null) : body.text.slice(0, 65536);
+		// GET/DELETE bodies are not part of any Emarsys endpoint: they are logged but never parsed into an error.
+		const hasBodySemantics = method === 'POST' || method === 'PUT' || method === 'PATCH';
+		const parsedRaw = parseJson(body.text);
+		const parsed: typeof parsedRaw = parsedRaw.ok || hasBodySemantics ? parsedRaw : { ok: true, value: undefined };
+		entry.body = parsedRaw.ok ? (parsedRaw.value ?? null) : body.text.slice(0, 65536);
 
 		// Fault: never answer. The socket stays open until the client gives up (or the sandbox stops).
 		if (state.faults.takeHang()) {

@@ -49,6 +49,8 @@ describe('sandbox robustness: bad input never crashes it', () => {
 		const weirdContacts = await v2(sb.url, sb.credentials, 'PUT', 'contact', { key_id: 3, contacts: [null, 5, 'x', [], { '3': { deep: true } }] });
 		expect(weirdContacts.status).toBe(200);
 		expect(weirdContacts.data.data.ids).toEqual([]);
+		const getWithGarbage = await raw('GET', 'field', '{{{');
+		expect(getWithGarbage.status).toBe(200);
 		const emptyBody = await raw('POST', 'contact/getdata', '');
 		expect(emptyBody.status).toBe(400);
 		expect(emptyBody.data.replyText).toBe('Missing parameter: keyValues');
