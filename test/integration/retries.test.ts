@@ -110,6 +110,39 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 	});
 });
 
+describe('pacing and permissions', () => {
+	it('spaces out calls when X-Ratelimit-Remaining nears zero, so the limit is never hit', async () => {
+		await env.sandbox.setConfig({ rateLimitPerMinute: 4 });
+		retryTiming.maxDelayMs = 50;
+		const waits: number[] = [];
+		const realSleep = retryTiming.sleep;
+		retryTiming.sleep = async (ms) => {
+			waits.push(ms);
+			await realSleep(ms);
+		};
+		try {
+			// Field list, getdata and one single-choice call: the third call is made with 2 calls left.
+			const { error } = await run(env, 'wsse', {
+				resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['1', '5'],
+			});
+			expect(error).toBeUndefined();
+		} finally {
+			retryTiming.sleep = realSleep;
+		}
+		const statuses = (await apiCalls(env.sandbox)).map((c) => c.status);
+		expect(statuses).toEqual([200, 200, 200]);
+		expect(waits.length).toBeGreaterThanOrEqual(1);
+	});
+
+	it('a 403 is not retried and says which permission to grant', async () => {
+		await env.sandbox.setFaults({ errorRate: { status: 403, rate: 1 } });
+		const { error } = await run(env, 'oAuth2', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}' });
+		expect(error?.message).toMatch(/HTTP 403/);
+		expect(error?.description).toMatch(/lacks the permission "external events: trigger an external event"/);
+		expect(await apiCalls(env.sandbox)).toHaveLength(1);
+	});
+});
+
 describe('authentication errors', () => {
 	it('a wrong WSSE secret gives a 401 error that points at credentials and clock, without the secret', async () => {
 		env.harness.clearCredentials();

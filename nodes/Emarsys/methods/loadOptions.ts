@@ -15,8 +15,11 @@ function byName(a: INodePropertyOptions, b: INodePropertyOptions): number {
 	return a.name.localeCompare(b.name);
 }
 
+/** Dropdowns should answer quickly: fewer retries and a shorter timeout than node runs. */
+const DROPDOWN_SETTINGS = { maxRetries: 2, timeout: 15000 };
+
 async function fields(ctx: ILoadOptionsFunctions): Promise<EmarsysField[]> {
-	return await getFieldList(EmarsysClient.forContext(ctx), 'en');
+	return await getFieldList(EmarsysClient.forContext(ctx, DROPDOWN_SETTINGS), 'en');
 }
 
 /** Every field of the account. */
@@ -47,7 +50,7 @@ export async function getMultiChoiceFields(this: ILoadOptionsFunctions): Promise
 
 /** External events of the account. */
 export async function getEvents(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const reply = await EmarsysClient.forContext(this).request<Array<{ id: number | string; name: string }>>({
+	const reply = await EmarsysClient.forContext(this, DROPDOWN_SETTINGS).request<Array<{ id: number | string; name: string }>>({
 		method: 'GET',
 		endpoint: 'event',
 		retryable: true,

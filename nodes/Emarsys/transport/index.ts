@@ -144,8 +144,25 @@ function parseReply(body: unknown): Partial<EmarsysReply> | undefined {
 	return undefined;
 }
 
+/** The API permission an endpoint needs, as named in the Emarsys permission window. */
+export function permissionFor(endpoint = ''): string {
+	if (endpoint.startsWith('contact/getdata')) return 'contacts: get contact data';
+	if (endpoint.startsWith('contact')) return 'contacts: update and create contacts';
+	if (/^event\/[^/]+\/trigger/.test(endpoint)) return 'external events: trigger an external event';
+	if (endpoint.startsWith('event')) return 'external events: list external events';
+	if (/^field\/.+choice/.test(endpoint)) return 'fields: list field choices';
+	if (endpoint.startsWith('field')) return 'fields: list available fields';
+	if (endpoint.startsWith('settings')) return 'settings';
+	return 'the endpoint called';
+}
+
 /** What the user should do about an Emarsys error, by HTTP status and replyCode. */
-export function hintFor(status: number | undefined, replyCode: number | undefined, replyText = ''): string {
+export function hintFor(
+	status: number | undefined,
+	replyCode: number | undefined,
+	replyText = '',
+	endpoint = '',
+): string {
 	if (replyCode === 2008) {
 		return 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field, or enable "Create If Missing" to create it.';
 	}
@@ -162,7 +179,7 @@ export function hintFor(status: number | undefined, replyCode: number | undefine
 		case 401:
 			return 'Emarsys did not accept the credentials. Check the API username/secret (or client ID/secret and token URL). For WSSE, also check that the server clock is correct: Emarsys refuses signatures more than 5 minutes off.';
 		case 403:
-			return `The API user is authenticated but lacks a permission${replyText ? ` (${replyText})` : ''}. In Emarsys, grant the API user the permission for this endpoint (contacts, fields or external events).`;
+			return `The API user is authenticated but lacks the permission "${permissionFor(endpoint)}"${replyText ? ` (Emarsys: ${replyText})` : ''}. In Emarsys, Management > Security Settings, open the API credential and switch this permission on.`;
 		case 404:
 			return 'Emarsys has no such resource: check the IDs used and the API Base URL of the credential.';
 		case 413:
@@ -217,7 +234,7 @@ export function emarsysApiError(
 		message,
 		description: details.tokenError
 			? 'n8n could not get an access token for the OpenID Connect credential. Check the client ID, the client secret and the Access Token URL of the credential.'
-			: hintFor(status, replyCode, replyText),
+			: hintFor(status, replyCode, replyText, endpoint),
 		httpCode: status !== undefined ? String(status) : undefined,
 		itemIndex,
 	});
