@@ -8,10 +8,12 @@
  *    40-character hex string, not of the 20 raw digest bytes;
  *  - Created is ISO 8601 with any time zone designator; requests more than 5 minutes from server
  *    time are rejected; a nonce must not be reused;
- *  - failures: HTTP 401, replyCode 1, "Credentials are invalid" (HTTP 401 errors page).
+ *  - failures: HTTP 401, replyCode 1, "Credentials are invalid" (HTTP 401 errors page); a
+ *    Created outside the window was observed answering replyCode 1 "Unauthorized Time frame is
+ *    invalid" (emarsys-rb issue #13, which tells users to compare with the server's Date header).
  * Chosen: nonces are remembered per user for 10 minutes (twice the Created window, so a replayed
- * header is always caught); the reason of a rejection is recorded only in the sandbox request log
- * (`authError`), never in the answer, as Emarsys does not reveal it either.
+ * header is always caught); apart from the time frame, the reason of a rejection is recorded only
+ * in the sandbox request log (`authError`), not in the answer.
  *
  * OAuth 2.0 client credentials (v3, token endpoint `POST /oauth2/token`): RFC 6749 §4.4 and §5.2.
  * Client authentication by HTTP Basic only (client_secret_basic); failures answer

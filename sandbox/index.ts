@@ -247,6 +247,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 		res.writeHead(reply.status, {
 			'Content-Type': 'application/json; charset=utf-8',
 			'Content-Length': String(buf.length),
+			// The server clock (shifted by the clockSkewSeconds fault): clients can compare it with their own.
+			Date: new Date(state.now()).toUTCString(),
 			...headers,
 			...reply.headers,
 		});
@@ -349,7 +351,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 				const desc = auth.failure === 'expired_token' ? 'The access token expired' : 'The access token is invalid';
 				headers['WWW-Authenticate'] = `Bearer error="invalid_token", error_description="${desc}"`;
 			}
-			await finish(errorFor(401));
+			await finish(auth.failure === 'stale_created' ? fail(401, 1, 'Unauthorized Time frame is invalid') : errorFor(401));
 			return;
 		}
 		if (!parsed.ok) {

@@ -25,7 +25,11 @@
  * Chosen (docs silent):
  *  - an unknown keyId / key_id answers HTTP 200 with replyCode 2004 "Invalid key field id: X"
  *    (the "HTTP 200 errors" page lists 2004 first; the old docs listed HTTP 200 for it too);
- *  - getdata with non-unique keys returns every matching contact (once each);
+ *  - getdata with a key shared by several contacts reports that key as
+ *    `{key, errorCode: "2010", errorMsg: "More contacts found with the external id: 3 - <value>"}`
+ *    (the reference recommends id/uid "to avoid conflicts when using a non-unique field, such
+ *    as email"; a public v3 connector reports getdata keyed on email failing with 2010); a
+ *    contact requested twice is returned once;
  *  - an unknown field in getdata `fields` answers HTTP 400, 2006 "Invalid field id: X"; an
  *    unknown field in a written contact is a 2007 "Invalid field id: X" error for that contact
  *    (per key in the batch form, HTTP 400 in the single form); the contact is not changed;
@@ -101,15 +105,18 @@ export function getData(ctx: RouteContext): Reply {
 			errors.push({ key: raw, errorCode: '2008', errorMsg: `No contact found with the external id: ${label}` });
 			continue;
 		}
-		for (const c of found) {
-			if (seen.has(c.id)) continue;
-			seen.add(c.id);
-			const row: Record<string, string | null> = {};
-			for (const id of fieldIds) row[id] = renderValue(c.fields.get(id));
-			row.id = String(c.id);
-			row.uid = c.uid;
-			rows.push(row);
+		if (found.length > 1) {
+			errors.push({ key: raw, errorCode: '2010', errorMsg: `More contacts found with the external id: ${label} - ${keyLabel(raw)}` });
+			continue;
 		}
+		const c = found[0];
+		if (seen.has(c.id)) continue;
+		seen.add(c.id);
+		const row: Record<string, string | null> = {};
+		for (const id of fieldIds) row[id] = renderValue(c.fields.get(id));
+		row.id = String(c.id);
+		row.uid = c.uid;
+		rows.push(row);
 	}
 	return ok({ errors, result: rows.length ? rows : false });
 }

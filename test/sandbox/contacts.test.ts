@@ -54,11 +54,16 @@ describe('sandbox contacts: POST contact/getdata', () => {
 		expect(noKeyId.data.data.result[0]['1']).toBe('Ada');
 	});
 
-	it('matches e-mail keys case-insensitively and returns every contact that shares a key', async () => {
+	it('matches e-mail keys case-insensitively; a key shared by two contacts is a 2010 error', async () => {
 		const res = await getdata({ keyId: 3, keyValues: ['ADA@Example.com'], fields: [1] });
 		expect(res.data.data.result[0]['1']).toBe('Ada');
-		const shared = await getdata({ keyId: 3, keyValues: [SHARED_EMAIL], fields: [1] });
-		expect(shared.data.data.result.map((r: { id: string }) => r.id).sort()).toEqual(['100004', '100005']);
+		const shared = await getdata({ keyId: 3, keyValues: [SHARED_EMAIL, 'alan@example.com'], fields: [1] });
+		expect(shared.data.data.result.map((r: { id: string }) => r.id)).toEqual(['100002']);
+		expect(shared.data.data.errors).toEqual([
+			{ key: SHARED_EMAIL, errorCode: '2010', errorMsg: `More contacts found with the external id: 3 - ${SHARED_EMAIL}` },
+		]);
+		const byId = await getdata({ keyId: 'id', keyValues: [100004, 100005], fields: [3] });
+		expect(byId.data.data.result.map((r: { '3': string }) => r['3'])).toEqual([SHARED_EMAIL, SHARED_EMAIL]);
 	});
 
 	it('returns all fields when fields is empty or missing', async () => {

@@ -83,6 +83,10 @@ describe('sandbox state and --data persistence', () => {
 			for (let batch = 0; batch < 10; batch++) {
 				const contacts = Array.from({ length: 200 }, (_, i) => ({ '3': `atomic${batch}-${i}@example.com`, '1': 'x'.repeat(200) }));
 				await v2(sb.url, sb.credentials, 'PUT', 'contact/?create_if_not_exists=1', { key_id: 3, contacts });
+				if (batch === 0) {
+					// wait (bounded) for the first write, so the reader also runs while later writes replace the file
+					for (let i = 0; i < 500 && reads.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+				}
 			}
 		} finally {
 			await sb.stop();

@@ -61,6 +61,19 @@ describe('sandbox WSSE authentication (v2)', () => {
 		expect(entry.authError).toBe('bad_digest');
 	});
 
+	it('sends the server clock in the Date header (shifted by clockSkewSeconds)', async () => {
+		await sb.setFaults({ clockSkewSeconds: -3600 });
+		const res = await api().get('settings');
+		const serverTime = Date.parse(res.headers.date as string);
+		expect(Math.abs(serverTime - (Date.now() - 3600_000))).toBeLessThan(60_000);
+		// a request signed with the client's (now 1 h ahead) clock is outside the window
+		expect(res.status).toBe(401);
+		const signedWithServerClock = await api().get('settings', {
+			headers: { 'X-WSSE': signWsse(user(), secret(), { created: new Date(serverTime).toISOString() }) },
+		});
+		expect(signedWithServerClock.status).toBe(200);
+	});
+
 	it('accepts a freshly signed request and logs the user and scheme', async () => {
 		const res = await api().get('settings', { headers: { 'X-WSSE': signWsse(user(), secret()) } });
 		expect(res.status).toBe(200);
@@ -78,18 +91,20 @@ describe('sandbox WSSE authentication (v2)', () => {
 		expect(res.status).toBe(200);
 	});
 
+	const INVALID = 'Credentials are invalid';
+	const TIME_FRAME = 'Unauthorized Time frame is invalid';
 	it.each([
-		['an unknown user', () => signWsse('someone_else', secret()), 'unknown_user'],
-		['a wrong secret', () => signWsse(user(), 'not-the-secret'), 'bad_digest'],
-		['Created 6 minutes ago', () => signWsse(user(), secret(), { created: new Date(Date.now() - 6 * 60_000).toISOString() }), 'stale_created'],
-		['Created 6 minutes ahead', () => signWsse(user(), secret(), { created: new Date(Date.now() + 6 * 60_000).toISOString() }), 'stale_created'],
-		['a Created that is not ISO 8601', () => signWsse(user(), secret(), { created: 'yesterday' }), 'malformed'],
-		['a header that is not a UsernameToken', () => 'Basic abc', 'malformed'],
-		['a UsernameToken without Nonce', () => `UsernameToken Username="${user()}", PasswordDigest="x", Created="${new Date().toISOString()}"`, 'malformed'],
-	])('rejects %s with HTTP 401 and an Emarsys body', async (_name, make, reason) => {
+		['an unknown user', () => signWsse('someone_else', secret()), 'unknown_user', INVALID],
+		['a wrong secret', () => signWsse(user(), 'not-the-secret'), 'bad_digest', INVALID],
+		['Created 6 minutes ago', () => signWsse(user(), secret(), { created: new Date(Date.now() - 6 * 60_000).toISOString() }), 'stale_created', TIME_FRAME],
+		['Created 6 minutes ahead', () => signWsse(user(), secret(), { created: new Date(Date.now() + 6 * 60_000).toISOString() }), 'stale_created', TIME_FRAME],
+		['a Created that is not ISO 8601', () => signWsse(user(), secret(), { created: 'yesterday' }), 'malformed', INVALID],
+		['a header that is not a UsernameToken', () => 'Basic abc', 'malformed', INVALID],
+		['a UsernameToken without Nonce', () => `UsernameToken Username="${user()}", PasswordDigest="x", Created="${new Date().toISOString()}"`, 'malformed', INVALID],
+	])('rejects %s with HTTP 401 and an Emarsys body', async (_name, make, reason, text) => {
 		const res = await api().get('settings', { headers: { 'X-WSSE': make() } });
 		expect(res.status).toBe(401);
-		expect(res.data).toEqual({ replyCode: 1, replyText: 'Credentials are invalid', data: '' });
+		expect(res.data).toEqual({ replyCode: 1, replyText: text, data: '' });
 		const [entry] = await sb.getLog();
 		expect(entry.authError).toBe(reason);
 		expect(entry.status).toBe(401);
