@@ -95,13 +95,25 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		expect(byName.items[0].json).toEqual({ 'First Name': 'Grace', id: '100003', uid: 'cRw5Jd7Hs2' });
 	});
 
-	it('contact.get returns one item per contact when a key matches several contacts', async () => {
-		const { items, error } = await run(env, auth, {
-			resource: 'contact', operation: 'get', keyId: '3', contactId: 'shared@example.com', fields: ['1'],
-		});
+	it('contact.get fails only the item whose key matches several contacts (2010), with a hint', async () => {
+		const { items, error } = await run(
+			env,
+			auth,
+			{ resource: 'contact', operation: 'get', keyId: '3', contactId: '={{ $json.email }}', fields: ['1'] },
+			[{ email: 'shared@example.com' }, { email: 'ada@example.com' }],
+			{ continueOnFail: true },
+		);
 		expect(error).toBeUndefined();
-		expect(jsonOf(items).map((json) => json['1']).sort()).toEqual(['Sam', 'Sasha']);
-		expect(items.every((item) => (item.pairedItem as { item: number }).item === 0)).toBe(true);
+		expect(items).toHaveLength(2);
+		expect(items[0].json.error).toBe('Emarsys: More contacts found with the external id: 3 - shared@example.com (replyCode 2010)');
+		expect(items[0].error?.description).toMatch(/unique key field/);
+		expect(items[1].json).toMatchObject({ '1': 'Ada' });
+	});
+
+	it('contact.get by the Emarsys contact ID', async () => {
+		const { items, error } = await run(env, auth, { resource: 'contact', operation: 'get', keyId: 'id', contactId: '100004', fields: ['1', '3'] });
+		expect(error).toBeUndefined();
+		expect(jsonOf(items)).toEqual([{ '1': 'Sam', '3': 'shared@example.com', id: '100004', uid: 'dMn4Vb6Qe8' }]);
 	});
 
 	it('contact.getWithChoiceLabels returns choice labels with one field list, one call per single-choice field and one multi-choice call', async () => {

@@ -185,7 +185,9 @@ export async function executeGetData(
 						i,
 						emarsysApiError(node, {
 							replyCode: Number(entry.errorCode),
-							replyText: `${String(entry.errorMsg ?? 'Error')} (${inputs[i].keyValue})`,
+							replyText: String(entry.errorMsg ?? 'Error').includes(inputs[i].keyValue)
+								? String(entry.errorMsg)
+								: `${String(entry.errorMsg ?? 'Error')} (${inputs[i].keyValue})`,
 							itemIndex: i,
 							endpoint: 'contact/getdata',
 						}),
