@@ -4,10 +4,11 @@
  * Environment: EMARSYS_SANDBOX_PORT, EMARSYS_SANDBOX_HOST, EMARSYS_SANDBOX_WSSE_USER,
  * EMARSYS_SANDBOX_WSSE_SECRET, EMARSYS_SANDBOX_OIDC_CLIENT_ID, EMARSYS_SANDBOX_OIDC_CLIENT_SECRET,
  * EMARSYS_SANDBOX_DATA, EMARSYS_SANDBOX_RATE_LIMIT. Command-line flags win over the environment.
- * Prints the URL and the seeded credentials (this is a local test server; the credentials are
- * the ones it accepts), stops gracefully on SIGINT / SIGTERM.
+ * Prints the URL and the credentials it accepts — the seeded secrets in full (they are public test
+ * values), a secret given through the environment only by the variable's name — and stops
+ * gracefully on SIGINT / SIGTERM.
  */
-import { startSandbox, type SandboxOptions } from './index';
+import { DEFAULT_CREDENTIALS, startSandbox, type SandboxOptions } from './index';
 
 interface ParsedArgs {
 	options: SandboxOptions;
@@ -103,12 +104,17 @@ async function main(): Promise<void> {
 	}
 	const sandbox = await startSandbox(parsed.options);
 	const c = sandbox.credentials;
+	// The seeded secrets are public test values and are printed; a secret someone supplied is not.
+	const shown = (value: string, seeded: string, envName: string): string =>
+		value === seeded ? `"${value}"` : `(from ${envName})`;
+	const wsseSecret = shown(c.wsseSecret, DEFAULT_CREDENTIALS.wsseSecret, 'EMARSYS_SANDBOX_WSSE_SECRET');
+	const oidcSecret = shown(c.oidcClientSecret, DEFAULT_CREDENTIALS.oidcClientSecret, 'EMARSYS_SANDBOX_OIDC_CLIENT_SECRET');
 	const lines = [`Emarsys sandbox listening on ${sandbox.url}`];
 	if (!parsed.options.quiet) {
 		lines.push(
-			`  API v2 (WSSE):   ${sandbox.url}/api/v2   user "${c.wsseUser}", secret "${c.wsseSecret}"`,
+			`  API v2 (WSSE):   ${sandbox.url}/api/v2   user "${c.wsseUser}", secret ${wsseSecret}`,
 			`  API v3 (Bearer): ${sandbox.url}/api/v3   token: POST ${sandbox.url}/oauth2/token`,
-			`                   client id "${c.oidcClientId}", client secret "${c.oidcClientSecret}"`,
+			`                   client id "${c.oidcClientId}", client secret ${oidcSecret}`,
 			`  Test hooks:      ${sandbox.url}/__sandbox/{log,reset,contacts,triggers,faults,config,tokens/expire}`,
 			parsed.options.dataFile ? `  Contacts persist in ${parsed.options.dataFile}` : '  Contacts live in memory (use --data FILE to keep them)',
 			'Press Ctrl+C to stop.',

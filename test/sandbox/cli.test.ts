@@ -73,6 +73,10 @@ describe('npm run sandbox (sandbox/cli.ts as a process)', () => {
 		});
 		expect(output()).toContain('cli_user');
 		expect(output()).toContain('cli_client');
+		// secrets someone supplied are never printed, only where they came from
+		expect(output()).not.toContain('cli-secret');
+		expect(output()).not.toContain('cli-client-secret');
+		expect(output()).toContain('EMARSYS_SANDBOX_WSSE_SECRET');
 		const ok = await client(`${url}/api/v2/`).get('settings', { headers: { 'X-WSSE': signWsse('cli_user', 'cli-secret') } });
 		expect(ok.status).toBe(200);
 		const defaults = await client(`${url}/api/v2/`).get('settings', {
