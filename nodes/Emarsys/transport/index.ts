@@ -150,7 +150,7 @@ export function permissionFor(endpoint = ''): string {
 	if (endpoint.startsWith('contact')) return 'contacts: update and create contacts';
 	if (/^event\/[^/]+\/trigger/.test(endpoint)) return 'external events: trigger an external event';
 	if (endpoint.startsWith('event')) return 'external events: list external events';
-	if (/^field\/.+choice/.test(endpoint)) return 'fields: list field choices';
+	if (/^field\/(.+\/)?choice/.test(endpoint)) return 'fields: list field choices';
 	if (endpoint.startsWith('field')) return 'fields: list available fields';
 	if (endpoint.startsWith('settings')) return 'settings';
 	return 'the endpoint called';
@@ -249,7 +249,7 @@ function backoffMs(attempt: number): number {
 }
 
 /** Milliseconds until the rate-limit window resets; accepts epoch seconds or seconds-from-now. */
-function msUntilReset(resetHeader: string | undefined, now = Date.now()): number | undefined {
+export function msUntilReset(resetHeader: string | undefined, now = Date.now()): number | undefined {
 	if (resetHeader === undefined || resetHeader.trim() === '') return undefined;
 	const value = Number(resetHeader);
 	if (!Number.isFinite(value) || value < 0) return undefined;
