@@ -24,7 +24,10 @@ describe('hints', () => {
 	it('says what to do for the documented cases', () => {
 		expect(hintFor(401, 1)).toMatch(/server clock/);
 		expect(hintFor(403, 1, 'Forbidden', 'contact/getdata')).toMatch(/lacks the permission "contacts: get contact data"/);
-		expect(hintFor(200, 2008)).toMatch(/Create If Missing/);
+		expect(hintFor(200, 2008, '', 'contact/')).toMatch(/Create If Missing/);
+		expect(hintFor(200, 2008, '', 'event/1001/trigger')).toMatch(/must exist in Emarsys/);
+		expect(hintFor(400, 2007)).toMatch(/YYYY-MM-DD/);
+		expect(hintFor(200, 2004)).toMatch(/Key Field/);
 		expect(hintFor(429, 7003)).toMatch(/Max Retries/);
 		expect(hintFor(503, undefined)).toMatch(/server problem/);
 		expect(hintFor(undefined, undefined)).toMatch(/Timeout/);

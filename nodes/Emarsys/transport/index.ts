@@ -164,16 +164,32 @@ export function hintFor(
 	endpoint = '',
 ): string {
 	if (replyCode === 2008) {
-		return 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field, or enable "Create If Missing" to create it.';
+		return endpoint.startsWith('contact/getdata') || !endpoint.startsWith('contact')
+			? 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field; the contact must exist in Emarsys.'
+			: 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field, or switch on "Create If Missing" to create it.';
 	}
-	if (replyCode === 2004 || replyCode === 2005) {
-		return 'Emarsys does not accept this value for the field: check the field type and format (dates as YYYY-MM-DD, choices as choice IDs).';
-	}
-	if (replyCode === 2009 || replyCode === 2010) {
-		return 'Several contacts share this key value, or the value is already used by another contact. Use a unique key field such as email or the Emarsys contact ID.';
-	}
-	if (replyCode === 5001 || /external event.*(not|invalid)/i.test(replyText)) {
-		return 'The external event does not exist: pick it from the External Event list or check its ID in Emarsys (Automation > External Events).';
+	switch (replyCode) {
+		case 2004:
+			return 'Emarsys does not accept this key field here. Pick the Key Field from the list; the Emarsys contact ID (id) or UID can only update existing contacts, not create them.';
+		case 2005:
+			return 'The contact has no value for the key field. Fill in Contact ID, or map a value to the key field.';
+		case 2006:
+			return 'A field ID does not exist in this Emarsys account. Pick the fields from the list (reload it if fields were changed in Emarsys).';
+		case 2007:
+			return 'Emarsys does not accept this value for the field: check the field type and format (dates as YYYY-MM-DD, choice fields as choice IDs, multi-choice fields as a list of choice IDs; read-only fields cannot be written).';
+		case 2009:
+		case 2010:
+			return 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.';
+		case 1002:
+			return 'Emarsys does not know this language code. Use a two-letter code Emarsys supports, such as en, de or fr.';
+		case 5001:
+			return 'The external event does not exist: pick it from the External Event list or check its ID in Emarsys (Automation > External Events).';
+		case 5010:
+			return 'Emarsys did not accept the event time. Give it as an ISO-8601 date-time, e.g. 2026-01-31T09:05:00Z.';
+		case 5011:
+			return 'The event data must be a JSON object, e.g. {"order_id": "A-1"}.';
+		default:
+			break;
 	}
 	switch (status) {
 		case 401:
