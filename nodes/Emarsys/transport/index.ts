@@ -277,6 +277,14 @@ function clamp(ms: number): number {
 	return Math.max(0, Math.min(ms, retryTiming.maxDelayMs));
 }
 
+function failureAsCancelled(node: INode, itemIndex?: number): NodeApiError {
+	return new NodeApiError(node, { message: 'The execution was cancelled' } as JsonObject, {
+		message: 'Emarsys: the execution was cancelled before Emarsys answered',
+		description: 'Nothing was retried after the cancellation.',
+		itemIndex,
+	});
+}
+
 export class EmarsysClient {
 	/** Per-run cache for field lists, choices and other account metadata. */
 	readonly cache = new Map<string, Promise<unknown>>();
@@ -336,6 +344,11 @@ export class EmarsysClient {
 			this.baseUrl = (configured || fallback).replace(/\/+$/, '');
 		}
 		return this.baseUrl;
+	}
+
+	private cancelled(): boolean {
+		const ctx = this.ctx as { getExecutionCancelSignal?: () => AbortSignal | undefined };
+		return typeof ctx.getExecutionCancelSignal === 'function' && ctx.getExecutionCancelSignal()?.aborted === true;
 	}
 
 	private notePacing(headers: Record<string, string>): void {
@@ -412,6 +425,9 @@ export class EmarsysClient {
 			} else {
 				this.notePacing(failure.headers);
 			}
+
+			// The execution was cancelled: stop at once, without retrying or waiting.
+			if (this.cancelled()) throw failureAsCancelled(node, request.itemIndex);
 
 			// n8n could not get an OAuth2 access token: retrying the API call cannot help.
 			if (failure.status === undefined && /access token/i.test(failure.trail ?? failure.message)) {
