@@ -168,6 +168,9 @@ describe('bad input is rejected before any call', () => {
 		['a bad event time', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}', options: { eventTime: 'next friday' } }, /parameter "options.eventTime"/],
 		['a non-numeric choice field ID', { resource: 'field', operation: 'getSingleChoices', fieldId: 'gender' }, /parameter "fieldId": "gender" is not a field ID/],
 		['an upsert without a key value', { resource: 'contact', operation: 'upsert', keyId: '3', columns: manualColumns({ '1': 'Nobody' }) }, /parameter "contactId": no value for the key field 3/],
+		['a trigger ID longer than Emarsys accepts', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}', options: { triggerId: 'x'.repeat(256) } }, /parameter "options.triggerId": is 256 characters long; at most 255/],
+		['an unknown output key style', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1'], options: { outputKeys: 'labels' } }, /parameter "options.outputKeys"/],
+		['a key field that is not a field reference', { resource: 'contact', operation: 'get', keyId: 'e-mail address', contactId: 'ada@example.com', fields: ['1'] }, /parameter "keyId"/],
 		['more fields than Emarsys accepts', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: Array.from({ length: 1001 }, (_, i) => String(i)) }, /1001 fields given; Emarsys accepts at most 1000/],
 	];
 
