@@ -86,6 +86,8 @@ describe('sandbox limits: batch size, payload size, rate limit', () => {
 		expect(statuses).toEqual([200, 200, 200, 429, 429]);
 		expect(remaining).toEqual(['2', '1', '0', '0', '0']);
 		const limited = await v2(sb.url, sb.credentials, 'GET', 'event');
+		// Emarsys documents no Retry-After: clients must use X-RateLimit-Reset
+		expect(limited.headers['retry-after']).toBeUndefined();
 		expect(limited.data).toEqual({
 			replyCode: 7003,
 			replyText: 'Too many requests for this account and resource within the last minute.',
