@@ -110,6 +110,19 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		expect(items[1].json).toMatchObject({ '1': 'Ada' });
 	});
 
+	it('contact.get and contact.upsert accept the key field as string ID (email)', async () => {
+		const get = await run(env, auth, { resource: 'contact', operation: 'get', keyId: 'email', contactId: 'Grace@Example.com', fields: ['1'] });
+		expect(get.error).toBeUndefined();
+		expect(jsonOf(get.items)).toEqual([{ '1': 'Grace', id: '100003', uid: 'cRw5Jd7Hs2' }]);
+		const upsert = await run(env, auth, {
+			resource: 'contact', operation: 'upsert', keyId: 'email', contactId: 'grace@example.com',
+			columns: { mappingMode: 'defineBelow', value: { '2': 'Hopper-Murray' }, matchingColumns: [], schema: [] },
+		});
+		expect(upsert.error).toBeUndefined();
+		expect(upsert.items[0].json).toMatchObject({ id: '100003', keyId: '3', contactId: 'grace@example.com' });
+		expect((await env.sandbox.findContacts('3', 'grace@example.com'))[0].fields['2']).toBe('Hopper-Murray');
+	});
+
 	it('contact.get by the Emarsys contact ID', async () => {
 		const { items, error } = await run(env, auth, { resource: 'contact', operation: 'get', keyId: 'id', contactId: '100004', fields: ['1', '3'] });
 		expect(error).toBeUndefined();
