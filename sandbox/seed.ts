@@ -7,9 +7,10 @@
  *    "Preferred e-mail format": 1 HTML, 2 Text only.
  *  - multi-choice lists carry `bit_position`, which is NOT the choice id.
  *
+ * Seen in Emarsys's own SFCC cartridge test data: string ids first_name, last_name, title, optin,
+ * days_since_last_email_sent, registration_date (48).
  * Chosen (docs not available here):
- *  - `string_id` values of the system fields (the docs say system fields have string ids, the
- *    exact spellings were not available offline; we use snake_case of the English name).
+ *  - the other `string_id` values of the system fields (snake_case of the English name).
  *  - the exact choice catalogue of most single-choice fields (only subsets are seeded; the
  *    choice ids of Gender 1 Male / 2 Female and Opt-In 1 True / 2 False match common usage).
  *  - custom field ids (10500+), event ids (1001, 1002) and contact ids (100001+).
@@ -236,7 +237,7 @@ export const SEED_FIELDS: readonly SeedField[] = [
 		],
 	}),
 	sys(47, 'E-Mail valid', 'special', 'email_valid', true),
-	sys(48, 'Date of first registration', 'special', 'date_of_first_registration', true),
+	sys(48, 'Date of first registration', 'special', 'registration_date', true),
 	// Custom fields.
 	sys(10500, 'Favourite Categories', 'multichoice', 'favourite_categories', false, {
 		translations: { de: 'Lieblingskategorien' },

@@ -3,7 +3,9 @@
  *
  * Verified (Core API reference "List External Events", "Trigger an External Event"; help
  * articles "Triggering External Events", "Triggering Multiple External Events"; error pages):
- *  - event list items `{id, name, created}` (id is an integer);
+ *  - event list items `{id, name}` with the id as a STRING ("123456789" in every docs example of
+ *    "Querying Available External Events", and in Emarsys's own SFCC cartridge test data); the
+ *    current reference adds `created`, which is served too;
  *  - single form `{key_id, external_id, data?, trigger_id?, event_time?}` answers `data: {}`;
  *    batch form `{key_id, contacts: [{external_id, data?, trigger_id?, event_time?}]}` answers
  *    `data: {ids: ["…"], errors: {"<external_id>": {"2008": "No contact found with the external
@@ -34,7 +36,7 @@ import { findContacts, MAX_BATCH } from './contacts';
 const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
 export function listEvents(): Reply {
-	return ok(SEED_EVENTS.map((e) => ({ id: e.id, name: e.name, created: e.created })));
+	return ok(SEED_EVENTS.map((e) => ({ id: String(e.id), name: e.name, created: e.created })));
 }
 
 interface TriggerOutcome {

@@ -11,8 +11,8 @@
  *    carry `bit_position` (an integer that is not the choice id);
  *  - `field/choices` returns an object keyed by field id, each value a list of choices.
  * Chosen (docs silent or contradictory):
- *  - field `id` is an integer (the current reference examples with `string_id` use integers;
- *    the old 2014 docs without string_id used strings);
+ *  - field `id` is an integer (test data of Emarsys's own SFCC cartridge, which includes
+ *    `string_id`, uses integers; the old 2014 docs without string_id showed strings);
  *  - a field without choices answers `data: []`; an unknown field id answers HTTP 400,
  *    replyCode 2006 "Invalid field id: X";
  *  - `field/choices` without `language` falls back to English; without `fields` answers

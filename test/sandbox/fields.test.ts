@@ -43,6 +43,10 @@ describe('sandbox settings, fields, choices and events', () => {
 		for (const [id, name, type] of DOCUMENTED_SYSTEM_FIELDS) {
 			expect(list.find((f) => f.id === id)).toMatchObject({ name, application_type: type });
 		}
+		// string ids seen in Emarsys's own integration test data
+		for (const [id, stringId] of [[1, 'first_name'], [2, 'last_name'], [9, 'title'], [31, 'optin'], [48, 'registration_date']] as const) {
+			expect(list.find((f) => f.id === id)?.string_id).toBe(stringId);
+		}
 		const custom = list.filter((f) => (f.id as number) >= 10000);
 		expect(custom.some((f) => f.application_type === 'multichoice')).toBe(true);
 		expect(custom.some((f) => f.application_type === 'numeric')).toBe(true);
@@ -101,7 +105,9 @@ describe('sandbox settings, fields, choices and events', () => {
 
 	it('GET event lists the external events', async () => {
 		const res = await get('event');
-		expect(res.data.data).toEqual(SEED_EVENTS.map((e) => ({ id: e.id, name: e.name, created: e.created })));
+		// ids are strings, as in every Emarsys example of this endpoint
+		expect(res.data.data).toEqual(SEED_EVENTS.map((e) => ({ id: String(e.id), name: e.name, created: e.created })));
+		expect(res.data.data.map((e: { id: string }) => e.id)).toEqual(['1001', '1002']);
 		expect(res.data.data).toHaveLength(2);
 	});
 
