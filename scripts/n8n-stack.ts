@@ -530,8 +530,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			}
 		};
 		await waitFor('/healthz', async () => (await httpOk(`${n8nUrl}/healthz`))?.status === 200);
-		// /healthz answers before the REST API is mounted; /rest/settings answers 200 once it is.
-		await waitFor('the REST API', async () => (await httpOk(`${n8nUrl}/rest/settings`))?.status === 200);
+		// While n8n boots, a placeholder server answers everything with 200 and then 404 for a few
+		// seconds; only the real REST API answers 401 to an anonymous GET /rest/login.
+		await waitFor('the REST API', async () => (await httpOk(`${n8nUrl}/rest/login`))?.status === 401);
 		await setupOwner(n8nUrl);
 		// Production webhooks answer 404 for a few seconds after /healthz, until workflows are
 		// activated; an OPTIONS (CORS preflight) request answers 204 once the webhook is registered.

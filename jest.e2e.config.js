@@ -1,0 +1,17 @@
+/**
+ * End-to-end tests against a real n8n 2.x server (Node 24 runtime from .cache/n8n-runtime) and
+ * Debian's Chromium. One n8n per test file, files one after another.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/e2e'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+  },
+  maxWorkers: 1,
+  testTimeout: 240000,
+  // Installing the runtime on a cold cache happens in beforeAll and can take several minutes.
+  // (It is bounded by the install script itself; CI installs it in scripts/ci-setup.sh first.)
+  slowTestThreshold: 60,
+};

@@ -1,0 +1,187 @@
+/**
+ * The chatbot demo workflow in a real n8n 2.x server: Webhook → Emarsys upsert → trigger external
+ * event → get contact with choice labels → Respond to Webhook, against the sandbox, first with the
+ * WSSE credential and then with the OpenID Connect one.
+ */
+import * as fs from 'node:fs';
+
+import { SEED_EVENTS, SEED_FIELDS } from '../../sandbox/seed';
+import type { LogEntry } from '../../sandbox/index';
+import {
+	DEMO_WEBHOOK_PATH,
+	OIDC_WEBHOOK_PATH,
+	loadDemoWorkflow,
+	processGroupAlive,
+} from '../../scripts/n8n-stack';
+import {
+	clearSandboxLog,
+	portOpen,
+	processesMentioning,
+	restLogin,
+	sandboxContacts,
+	sandboxLog,
+	startE2eStack,
+	type E2eStack,
+} from './stack';
+
+/** The single-choice field the chatbot answers (Preferred e-mail format) and its choices, from the seed. */
+const FORMAT_FIELD = SEED_FIELDS.find((field) => field.id === 26)!;
+const labelOf = (choiceId: number) => FORMAT_FIELD.choices!.find((choice) => choice.id === choiceId)!.choice;
+
+/** The external event the demo workflow triggers, as configured in demo/chatbot-workflow.json. */
+const demoEventId = String(
+	loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'trigger')!.parameters.eventId,
+);
+
+let stack: E2eStack;
+
+beforeAll(async () => {
+	stack = await startE2eStack();
+});
+
+afterAll(async () => {
+	await stack?.teardown();
+});
+
+async function sendChatbotMessage(webhookPath: string, message: Record<string, string>) {
+	const response = await fetch(stack.webhookUrl(webhookPath), {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(message),
+		signal: AbortSignal.timeout(60_000),
+	});
+	const text = await response.text();
+	return { status: response.status, text, json: JSON.parse(text) as { reply: string; contact: Record<string, unknown> } };
+}
+
+/** Requests to the Emarsys API itself (not the token endpoint). */
+const apiCalls = (log: LogEntry[]) => log.filter((entry) => entry.path.startsWith('/api/'));
+
+/**
+ * One call per workflow step: exactly one upsert, one event trigger and one getdata, in that
+ * order; the label look-ups of getWithChoiceLabels are reads of field metadata, none repeated.
+ */
+function expectOneCallPerStep(log: LogEntry[], generation: 'v2' | 'v3', email: string): void {
+	const api = apiCalls(log);
+	const upserts = api.filter((e) => e.method === 'PUT' && /^\/api\/v[23]\/contact\/?$/.test(e.path));
+	const triggers = api.filter((e) => e.method === 'POST' && e.path.replace(/\/$/, '') === `/api/${generation}/event/${demoEventId}/trigger`);
+	const reads = api.filter((e) => e.method === 'POST' && /\/contact\/getdata\/?$/.test(e.path));
+	expect(upserts).toHaveLength(1);
+	expect(triggers).toHaveLength(1);
+	expect(reads).toHaveLength(1);
+	expect(upserts[0].seq).toBeLessThan(triggers[0].seq);
+	expect(triggers[0].seq).toBeLessThan(reads[0].seq);
+	// What each step sent is about the chatbot's contact.
+	expect(JSON.stringify(upserts[0].body)).toContain(email);
+	expect(JSON.stringify(triggers[0].body)).toContain(email);
+	expect(JSON.stringify(reads[0].body)).toContain(email);
+	const others = api.filter((e) => !upserts.includes(e) && !triggers.includes(e) && !reads.includes(e));
+	for (const entry of others) {
+		expect(entry.method).toBe('GET');
+		expect(entry.path).toMatch(new RegExp(`^/api/${generation}/field`));
+	}
+	const keys = others.map((e) => `${e.path}?${JSON.stringify(e.query)}`);
+	expect(new Set(keys).size).toBe(keys.length);
+	for (const entry of api) {
+		expect(entry.path.startsWith(`/api/${generation}/`)).toBe(true);
+		expect(entry.status).toBe(200);
+	}
+}
+
+test('n8n has loaded the package as the community node n8n-nodes-emarsys.emarsys, with both credential types', async () => {
+	const cookie = await restLogin(stack.n8nUrl);
+	const nodeTypes = (await (await fetch(`${stack.n8nUrl}/types/nodes.json`, { headers: { cookie } })).json()) as Array<{ name: string }>;
+	const names = nodeTypes.map((type) => type.name);
+	expect(names).toContain('n8n-nodes-emarsys.emarsys');
+	expect(names.filter((name) => /^CUSTOM\./.test(name))).toEqual([]);
+	const credentialTypes = (await (await fetch(`${stack.n8nUrl}/types/credentials.json`, { headers: { cookie } })).json()) as Array<{ name: string }>;
+	expect(credentialTypes.map((type) => type.name)).toEqual(expect.arrayContaining(['emarsysApi', 'emarsysOAuth2Api']));
+	// Both demo workflows (whose Emarsys nodes carry that type) were activated: their webhooks answer.
+	expect(stack.webhookPaths).toEqual([DEMO_WEBHOOK_PATH, OIDC_WEBHOOK_PATH]);
+	expect(fs.readFileSync(stack.n8nLogFile, 'utf8')).not.toMatch(/Unrecognized node type|There was a problem activating/i);
+});
+
+test('WSSE: a new contact from the chatbot is saved, gets the event, and the answer carries choice labels', async () => {
+	await clearSandboxLog(stack.sandbox!.url);
+	const email = `nora.${Date.now()}@example.com`;
+	expect((await sandboxContacts(stack.sandbox!.url)).some((c) => c.fields['3'] === email)).toBe(false);
+
+	const answer = await sendChatbotMessage(DEMO_WEBHOOK_PATH, { email, firstName: 'Nora', emailFormat: '2' });
+
+	expect(answer.status).toBe(200);
+	expect(answer.json.contact['E-Mail']).toBe(email);
+	expect(answer.json.contact['First Name']).toBe('Nora');
+	expect(answer.json.contact['Preferred e-mail format']).toBe(labelOf(2));
+	expect(answer.json.contact['Preferred e-mail format']).not.toBe('2');
+	expect(answer.json.reply).toContain(labelOf(2));
+
+	// The sandbox stored the choice as its code, so the label came from the label look-up.
+	const saved = (await sandboxContacts(stack.sandbox!.url)).find((c) => c.fields['3'] === email);
+	expect(saved?.fields['26']).toBe('2');
+	expect(saved?.fields['1']).toBe('Nora');
+
+	const log = await sandboxLog(stack.sandbox!.url);
+	expectOneCallPerStep(log, 'v2', email);
+	for (const entry of log) {
+		// The sandbox checks every X-WSSE header (digest, nonce, time) and answers 401 otherwise.
+		expect(entry.auth).toBe('wsse');
+		expect(entry.user).toBe(stack.sandbox!.credentials.wsseUser);
+	}
+	expect(SEED_EVENTS.some((event) => String(event.id) === demoEventId)).toBe(true);
+});
+
+test('OpenID Connect: the same flow with one token request and Bearer calls to the v3 API', async () => {
+	await clearSandboxLog(stack.sandbox!.url);
+	const email = `olga.${Date.now()}@example.com`;
+
+	const answer = await sendChatbotMessage(OIDC_WEBHOOK_PATH, { email, firstName: 'Olga', emailFormat: '1' });
+
+	expect(answer.status).toBe(200);
+	expect(answer.json.contact['E-Mail']).toBe(email);
+	expect(answer.json.contact['Preferred e-mail format']).toBe(labelOf(1));
+	expect(answer.json.contact['Preferred e-mail format']).not.toBe('1');
+
+	const log = await sandboxLog(stack.sandbox!.url);
+	const tokenRequests = log.filter((entry) => entry.path === '/oauth2/token');
+	expect(tokenRequests).toHaveLength(1);
+	expect(tokenRequests[0].auth).toBe('basic');
+	expect(tokenRequests[0].user).toBe(stack.sandbox!.credentials.oidcClientId);
+	expect(tokenRequests[0].status).toBe(200);
+	expect(tokenRequests[0].seq).toBeLessThan(Math.min(...apiCalls(log).map((e) => e.seq)));
+	expectOneCallPerStep(log, 'v3', email);
+	for (const entry of apiCalls(log)) {
+		expect(entry.auth).toBe('bearer');
+		expect(entry.user).toBe(stack.sandbox!.credentials.oidcClientId);
+	}
+});
+
+test('OpenID Connect: n8n keeps the access token, so the next message needs no token request', async () => {
+	await clearSandboxLog(stack.sandbox!.url);
+	const email = `otto.${Date.now()}@example.com`;
+	const answer = await sendChatbotMessage(OIDC_WEBHOOK_PATH, { email, firstName: 'Otto', emailFormat: '2' });
+	expect(answer.status).toBe(200);
+	expect(answer.json.contact['Preferred e-mail format']).toBe(labelOf(2));
+	const log = await sandboxLog(stack.sandbox!.url);
+	expect(log.filter((entry) => entry.path === '/oauth2/token')).toHaveLength(0);
+	expectOneCallPerStep(log, 'v3', email);
+});
+
+test('no secret appears in the sandbox request log or in the n8n log', async () => {
+	const secrets = [stack.sandbox!.credentials.wsseSecret, stack.sandbox!.credentials.oidcClientSecret];
+	const log = JSON.stringify(await sandboxLog(stack.sandbox!.url));
+	const n8nLog = fs.readFileSync(stack.n8nLogFile, 'utf8');
+	for (const secret of secrets) {
+		expect(log).not.toContain(secret);
+		expect(n8nLog).not.toContain(secret);
+	}
+});
+
+test('stopping ends n8n, its task runner and the sandbox: no process is left behind', async () => {
+	const sandboxPort = stack.sandbox!.port;
+	expect(processesMentioning(stack.userFolder).length).toBeGreaterThanOrEqual(1);
+	expect(processGroupAlive(stack.n8nPid)).toBe(true);
+	await stack.stop();
+	expect(processGroupAlive(stack.n8nPid)).toBe(false);
+	expect(processesMentioning(stack.userFolder)).toEqual([]);
+	expect(await portOpen(sandboxPort)).toBe(false);
+});

@@ -1,0 +1,249 @@
+/**
+ * The Emarsys node in the real n8n 2.x editor, driven through Debian's Chromium with playwright-core:
+ * sign in, open the demo workflow and its Emarsys nodes, pick dropdown entries that exist only in
+ * the sandbox's seed (a hard-coded list in the node could not offer them), run the node from the
+ * editor and read its output panel, and test credentials from the credential dialog.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { chromium, selectors, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+import type { LogEntry } from '../../sandbox/index';
+import { SEED_CONTACTS, SEED_EVENTS, SEED_FIELDS } from '../../sandbox/seed';
+import {
+	CREDENTIAL_NAMES,
+	DEMO_OWNER,
+	DEMO_WORKFLOW_ID,
+	PROJECT_DIR,
+	loadDemoWorkflow,
+	processGroupAlive,
+} from '../../scripts/n8n-stack';
+import { clearSandboxLog, processesMentioning, sandboxLog, startE2eStack, type E2eStack } from './stack';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+];
+const SCREENSHOT_DIR = path.join(PROJECT_DIR, 'test-results', 'e2e');
+const README_SCREENSHOT = path.join(PROJECT_DIR, 'docs', 'screenshot-node-dropdown.png');
+
+// --- What the sandbox has and a hard-coded list could not: its custom fields (ids 10500+) and events.
+const customFields = SEED_FIELDS.filter((field) => field.id >= 10500);
+const customKeyField = customFields.find((field) => field.application_type === 'shorttext')!;
+const customChoiceField = customFields.find((field) => field.application_type === 'singlechoice')!;
+const customNumberField = customFields.find((field) => field.application_type === 'numeric')!;
+/** A seeded contact that has a value in each of those fields. */
+const seedContact = SEED_CONTACTS.find((contact) =>
+	[customKeyField, customChoiceField, customNumberField].every((field) => contact.fields[String(field.id)] != null),
+)!;
+const expectedChoiceLabel = customChoiceField.choices!.find(
+	(choice) => choice.id === Number(seedContact.fields[String(customChoiceField.id)]),
+)!.choice;
+const expectedNumber = String(seedContact.fields[String(customNumberField.id)]);
+
+const demo = loadDemoWorkflow();
+const readNodeName = demo.nodes.find((node) => node.parameters.operation === 'getWithChoiceLabels')!.name;
+const triggerNode = demo.nodes.find((node) => node.parameters.operation === 'trigger')!;
+/** A seeded event other than the one the demo workflow has selected, so that picking it changes something. */
+const eventToPick = SEED_EVENTS.find((event) => String(event.id) !== String(triggerNode.parameters.eventId))!;
+
+let stack: E2eStack;
+let userDataDir: string;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+	if (!fs.existsSync(CHROMIUM)) {
+		throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
+	}
+	expect([customKeyField, customChoiceField, customNumberField, seedContact, eventToPick].every(Boolean)).toBe(true);
+	stack = await startE2eStack();
+	userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-e2e-chromium-'));
+	context = await chromium.launchPersistentContext(userDataDir, {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: CHROMIUM_ARGS,
+		viewport: { width: 1440, height: 900 },
+	});
+	context.setDefaultTimeout(30_000);
+	page = context.pages()[0] ?? (await context.newPage());
+	selectors.setTestIdAttribute('data-test-id');
+	fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+});
+
+afterAll(async () => {
+	if (page && !page.isClosed()) {
+		await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'last-state.png') }).catch(() => undefined);
+	}
+	await context?.close().catch(() => undefined);
+	await stack?.teardown();
+	if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+});
+
+const ndv = () => page.getByTestId('ndv');
+
+async function openWorkflow(): Promise<void> {
+	await page.goto(`${stack.n8nUrl}/workflow/${DEMO_WORKFLOW_ID}`);
+	await page.getByTestId('canvas-node').first().waitFor();
+	// n8n lets one tab edit a workflow at a time; a page opened earlier may still hold it.
+	const editHere = page.getByText('Edit here', { exact: true });
+	if (await editHere.isVisible().catch(() => false)) await editHere.click();
+}
+
+async function openNode(name: string): Promise<void> {
+	if (await ndv().isVisible().catch(() => false)) await page.getByTestId('ndv-close-button').click();
+	await page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`).dblclick();
+	await ndv().waitFor();
+}
+
+/** The dropdown entry for a seed field: its name and its ID both appear in the entry. */
+function optionFor(field: { name: string; id: number }): Locator {
+	return page.getByRole('option').filter({ hasText: field.name }).filter({ hasText: String(field.id) });
+}
+
+async function apiLogSince(entries: LogEntry[], predicate: (entry: LogEntry) => boolean): Promise<LogEntry[]> {
+	return entries.filter(predicate);
+}
+
+test('signs in through the editor sign-in form with the documented demo login', async () => {
+	await page.goto(`${stack.n8nUrl}/signin`);
+	await page.fill('#emailOrLdapLoginId', DEMO_OWNER.email);
+	await page.fill('#password', DEMO_OWNER.password);
+	await page.getByTestId('form-submit-button').click();
+	await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+});
+
+test('the key-field dropdown of the Emarsys node is loaded from the sandbox; a custom field is picked', async () => {
+	await openWorkflow();
+	await clearSandboxLog(stack.sandbox!.url);
+	await openNode(readNodeName);
+	const keyField = ndv().getByTestId('parameter-input-keyId');
+	await keyField.locator('input').click();
+	await optionFor(customKeyField).click();
+	await expect(keyField.locator('input').inputValue()).resolves.toContain(customKeyField.name);
+
+	const log = await sandboxLog(stack.sandbox!.url);
+	const fieldListCalls = await apiLogSince(log, (e) => e.method === 'GET' && /^\/api\/v2\/field/.test(e.path));
+	expect(fieldListCalls.length).toBeGreaterThan(0);
+	for (const entry of fieldListCalls) {
+		expect(entry.auth).toBe('wsse');
+		expect(entry.status).toBe(200);
+	}
+});
+
+test('the fields dropdown offers the custom fields; two are picked (screenshot of the open dropdown)', async () => {
+	// Contact ID: a fixed value instead of the demo's expression, the seeded contact's custom key.
+	const contactId = ndv().getByTestId('parameter-input-contactId');
+	await contactId.hover();
+	await page.getByTestId('contactId-parameter-input-options-container').getByTestId('radio-button-fixed').click();
+	await ndv().getByTestId('parameter-input-contactId').locator('input').fill(String(seedContact.fields[String(customKeyField.id)]));
+
+	const fields = ndv().getByTestId('parameter-input-fields');
+	await fields.click();
+	await optionFor(customChoiceField).click();
+	await optionFor(customNumberField).click();
+	await expect(optionFor(customChoiceField).isVisible()).resolves.toBe(true);
+	await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'node-dropdown.png') });
+	if (process.env.UPDATE_README_SCREENSHOT === '1') {
+		fs.mkdirSync(path.dirname(README_SCREENSHOT), { recursive: true });
+		fs.copyFileSync(path.join(SCREENSHOT_DIR, 'node-dropdown.png'), README_SCREENSHOT);
+	}
+	await page.keyboard.press('Escape');
+	const chosen = await fields.innerText();
+	expect(chosen).toContain(customChoiceField.name);
+	expect(chosen).toContain(customNumberField.name);
+});
+
+test('runs the node from the editor; the output panel shows the contact with the choice label', async () => {
+	await clearSandboxLog(stack.sandbox!.url);
+	await ndv().getByTestId('node-execute-button').click();
+	const output = ndv().getByTestId('output-panel');
+	await output.getByTestId('radio-button-json').click();
+	await output.getByText(expectedChoiceLabel).first().waitFor({ timeout: 60_000 });
+	const text = await output.innerText();
+	expect(text).toMatch(new RegExp(`"${customChoiceField.name}":\\s*"${expectedChoiceLabel}"`));
+	expect(text).toMatch(new RegExp(`"${customNumberField.name}":\\s*"?${expectedNumber}"?`));
+
+	// The answer came from the sandbox: one getdata by the custom key, signed with WSSE.
+	const reads = (await sandboxLog(stack.sandbox!.url)).filter((e) => e.path === '/api/v2/contact/getdata');
+	expect(reads).toHaveLength(1);
+	expect(reads[0].auth).toBe('wsse');
+	expect(reads[0].body).toMatchObject({
+		keyId: String(customKeyField.id),
+		keyValues: [String(seedContact.fields[String(customKeyField.id)])],
+	});
+});
+
+test('the event dropdown lists the sandbox events; another event is picked', async () => {
+	await openNode(triggerNode.name);
+	const eventInput = ndv().getByTestId('parameter-input-eventId');
+	await eventInput.locator('input').click();
+	for (const event of SEED_EVENTS) await optionFor(event).waitFor();
+	await optionFor(eventToPick).click();
+	await expect(eventInput.locator('input').inputValue()).resolves.toContain(eventToPick.name);
+	await page.getByTestId('ndv-close-button').click();
+});
+
+async function openCredential(name: string): Promise<Locator> {
+	await page.goto(`${stack.n8nUrl}/home/credentials`);
+	await page.getByTestId('resources-list-item').filter({ hasText: name }).click();
+	const modal = page.getByTestId('editCredential-modal');
+	await modal.waitFor();
+	return modal;
+}
+
+async function retestWith(modal: Locator, parameter: string, value: string): Promise<string> {
+	await modal.getByTestId(`parameter-input-${parameter}`).locator('input').fill(value);
+	await modal.getByText('Retry', { exact: true }).click();
+	await modal.getByText(/Couldn.t connect with these settings/).waitFor();
+	const details = modal.getByText('More details', { exact: true });
+	if (await details.isVisible().catch(() => false)) await details.click();
+	return await modal.innerText();
+}
+
+test('credential test (WSSE): good credentials pass; a wrong secret gets a message naming the secret', async () => {
+	await clearSandboxLog(stack.sandbox!.url);
+	const modal = await openCredential(CREDENTIAL_NAMES.wsse);
+	// Opening a saved credential tests it.
+	await modal.getByTestId('credentials-config-container-test-success').waitFor();
+	let log = await sandboxLog(stack.sandbox!.url);
+	expect(log.some((e) => e.path === '/api/v2/settings' && e.auth === 'wsse' && e.status === 200)).toBe(true);
+
+	await clearSandboxLog(stack.sandbox!.url);
+	const text = await retestWith(modal, 'secret', 'not-the-secret');
+	expect(text).toMatch(/secret/i);
+	expect(text).toMatch(/username/i);
+	log = await sandboxLog(stack.sandbox!.url);
+	expect(log.some((e) => e.path === '/api/v2/settings' && e.status === 401)).toBe(true);
+	await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'credential-wrong-secret.png') });
+});
+
+test('credential test (OpenID Connect): good credentials pass; a wrong client secret is reported', async () => {
+	await clearSandboxLog(stack.sandbox!.url);
+	const modal = await openCredential(CREDENTIAL_NAMES.oidc);
+	await modal.getByTestId('credentials-config-container-test-success').waitFor();
+	let log = await sandboxLog(stack.sandbox!.url);
+	expect(log.some((e) => e.path === '/api/v3/settings' && e.auth === 'bearer' && e.status === 200)).toBe(true);
+
+	await clearSandboxLog(stack.sandbox!.url);
+	const text = await retestWith(modal, 'clientSecret', 'not-the-client-secret');
+	expect(text).toMatch(/client/i);
+	log = await sandboxLog(stack.sandbox!.url);
+	expect(log.some((e) => e.path === '/oauth2/token' && e.status === 401)).toBe(true);
+});
+
+test('closing the browser and stopping n8n leaves no process behind', async () => {
+	await context.close();
+	expect(processesMentioning(userDataDir)).toEqual([]);
+	await stack.stop();
+	expect(processGroupAlive(stack.n8nPid)).toBe(false);
+	expect(processesMentioning(stack.userFolder)).toEqual([]);
+});
