@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the e2e tests (npm run test:e2e) need on a clean Debian machine, as root.
+# Idempotent: each step is skipped when already done. Called by .ci/run before the tests.
+#   - Debian's Chromium (playwright-core drives it; no browser download)
+#   - a C/C++ toolchain and Python for compiling n8n's sqlite3 and isolated-vm against Node 24
+#   - the n8n runtime cache: Node 24 + n8n 2.41.1 in .cache/n8n-runtime (about 4-6 minutes once)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if ((${#need[@]})); then
+	echo "== apt-get install ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+chromium --version 2>/dev/null | head -1 || true
+
+echo "== n8n runtime (Node 24 + n8n) in .cache/n8n-runtime"
+started=$(date +%s)
+bash scripts/ensure-n8n-runtime.sh >/dev/null
+echo "n8n runtime ready ($(( $(date +%s) - started )) s)"
