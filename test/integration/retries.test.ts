@@ -143,6 +143,52 @@ describe('pacing and permissions', () => {
 	});
 });
 
+describe('failures without an answer', () => {
+	it('retries a refused connection, then reports that Emarsys could not be reached', async () => {
+		const waits: number[] = [];
+		const realSleep = retryTiming.sleep;
+		retryTiming.sleep = async (ms) => {
+			waits.push(ms);
+			await realSleep(ms);
+		};
+		try {
+			env.harness.clearCredentials();
+			const { error } = await env.harness.runNode({
+				nodeType: 'emarsys',
+				parameters: { authentication: 'wsse', ...getAda, options: { maxRetries: 2 } },
+				credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: 'http://127.0.0.1:1/api/v2' } },
+			});
+			// n8n words connection errors itself ("The service refused the connection …"); the hint is the node's.
+			expect(error?.message).toMatch(/refused the connection|Could not reach Emarsys/);
+			expect(error?.description).toMatch(/API Base URL/);
+		} finally {
+			retryTiming.sleep = realSleep;
+		}
+		expect(waits).toHaveLength(2);
+	});
+
+	it('does not retry a request that cannot be sent (invalid base URL)', async () => {
+		const waits: number[] = [];
+		const realSleep = retryTiming.sleep;
+		retryTiming.sleep = async (ms) => {
+			waits.push(ms);
+			await realSleep(ms);
+		};
+		try {
+			env.harness.clearCredentials();
+			const { error } = await env.harness.runNode({
+				nodeType: 'emarsys',
+				parameters: { authentication: 'wsse', ...getAda },
+				credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: 'not a url' } },
+			});
+			expect(error?.message).toMatch(/could not be sent/);
+		} finally {
+			retryTiming.sleep = realSleep;
+		}
+		expect(waits).toHaveLength(0);
+	});
+});
+
 describe('authentication errors', () => {
 	it('a wrong WSSE secret gives a 401 error that points at credentials and clock, without the secret', async () => {
 		env.harness.clearCredentials();

@@ -129,6 +129,29 @@ function describeFailure(error: unknown): HttpFailure {
 	return { headers: {}, code, message, trail: trail.join(' | ') };
 }
 
+/** Error codes of failures worth retrying: the network or Emarsys may be fine a moment later. */
+const NETWORK_ERROR_CODES = new Set([
+	'ECONNRESET',
+	'ECONNREFUSED',
+	'ECONNABORTED',
+	'ETIMEDOUT',
+	'ESOCKETTIMEDOUT',
+	'EPIPE',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'ERR_NETWORK',
+	'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+/** A failure without HTTP answer that is a network problem or timeout (not e.g. an invalid URL). */
+function isNetworkFailure(failure: HttpFailure): boolean {
+	if (failure.code && NETWORK_ERROR_CODES.has(failure.code)) return true;
+	return /timeout|timed out|socket hang up|ECONNRESET|ECONNREFUSED|network error/i.test(
+		`${failure.trail ?? ''} ${failure.message}`,
+	);
+}
+
 function parseReply(body: unknown): Partial<EmarsysReply> | undefined {
 	let value = body;
 	if (typeof value === 'string') {
@@ -443,7 +466,7 @@ export class EmarsysClient {
 			const reply = parseReply(failure.body);
 			const status = failure.status;
 			const malformed = failure.code === 'EMARSYS_MALFORMED';
-			const transient = status === undefined || status >= 500 || malformed;
+			const transient = (status === undefined && isNetworkFailure(failure)) || (status ?? 0) >= 500 || malformed;
 
 			if (attempt < this.settings.maxRetries) {
 				if (status === 429) {
@@ -470,7 +493,9 @@ export class EmarsysClient {
 							: malformed
 								? failure.message
 								: status === undefined
-									? `Could not reach Emarsys (${failure.code ?? 'network error'})`
+									? isNetworkFailure(failure)
+										? `Could not reach Emarsys (${failure.code ?? 'network error'})`
+										: `The request could not be sent (${failure.message})`
 									: undefined,
 				message: failure.message,
 				itemIndex: request.itemIndex,
