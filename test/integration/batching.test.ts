@@ -151,7 +151,7 @@ describe('partial batch errors and continueOnFail', () => {
 		);
 		expect(error).toBeUndefined();
 		expect(items).toHaveLength(3);
-		expect(items[0].json.error).toMatch(/No event found.*replyCode 5001/);
+		expect(items[0].json.error).toMatch(/replyCode 5001, HTTP 400/);
 		expect(items[1].json.success).toBe(true);
 		expect(items[2].json.error).toMatch(/replyCode 5001/);
 		expect(items[0].error?.description).toMatch(/External Events/);
