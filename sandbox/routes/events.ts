@@ -15,12 +15,14 @@
  *    processed" — a duplicate is accepted (HTTP 200) and ignored;
  *  - event_time formats `2007-03-01T13:00:00Z` / `2007-03-01T13:00:00.000Z`, otherwise
  *    HTTP 400, replyCode 5010 "Invalid event time format."; non-object data → 5011
- *    "Event data is not an object."; more than 1000 contacts → 400/1000; unknown event →
- *    400, 5001.
+ *    "Event data is not an object."; more than 1000 contacts → 400/1000;
+ *  - single form errors (api docs "Triggering the External Events"): all HTTP 400 —
+ *    2004 "Invalid key field id: X", 2005 "No value provided for key field: X",
+ *    2008 "No contact found with the external id: X - Y", 2010 "More contacts found with the
+ *    external id: X - Y", 5001 "Invalid event id for customer."
  * Chosen (docs silent):
- *  - the single form reports "no contact" / "more than one contact" as HTTP 400 with 2008 / 2010
- *    (the contact must exist to trigger an event); a missing key_id or external_id is 400/10001
- *    "Missing parameter: …"; an unknown key_id is HTTP 200, replyCode 2004 (as for contacts);
+ *  - a missing key_id is 400/10001 "Missing parameter: key_id"; the batch form reports a bad
+ *    key_id as HTTP 400/2004 too;
  *  - in the batch form, event_time/data errors are reported per contact under its external_id;
  *  - the "Interactions" extras (`connectedTo`, `warnings`, 400 "No program or campaign is
  *    triggered") are not simulated: the sandbox behaves like an account without Interactions
@@ -52,8 +54,9 @@ function triggerOne(
 	item: Record<string, unknown>,
 ): TriggerOutcome {
 	const ext = item.external_id;
-	if (ext === undefined || ext === null || ext === '') {
-		return { error: { code: 10001, message: 'Missing parameter: external_id' } };
+	const kLabel = key.kind === 'field' ? String(key.field.id) : keyLabel(keyRef);
+	if (ext === undefined || ext === null || ext === '' || typeof ext === 'object') {
+		return { error: { code: 2005, message: `No value provided for key field: ${kLabel}` } };
 	}
 	if (item.data !== undefined && item.data !== null && !isObject(item.data)) {
 		return { error: { code: 5011, message: 'Event data is not an object.' } };
@@ -61,7 +64,6 @@ function triggerOne(
 	if (item.event_time !== undefined && (typeof item.event_time !== 'string' || !EVENT_TIME_RE.test(item.event_time))) {
 		return { error: { code: 5010, message: 'Invalid event time format.' } };
 	}
-	const kLabel = key.kind === 'field' ? String(key.field.id) : keyLabel(keyRef);
 	const found = findContacts(ctx.store, key, ext);
 	if (found.length === 0) return { error: { code: 2008, message: `No contact found with the external id: ${kLabel} - ${keyLabel(ext)}` } };
 	if (found.length > 1) return { error: { code: 2010, message: `More contacts found with the external id: ${kLabel} - ${keyLabel(ext)}` } };
@@ -79,7 +81,7 @@ function triggerOne(
 
 export function triggerEvent(ctx: RouteContext, eventRef: string): Reply {
 	const event = /^\d+$/.test(eventRef) ? SEED_EVENTS.find((e) => e.id === Number(eventRef)) : undefined;
-	if (!event) return fail(400, 5001, 'No event found with the specified ID.');
+	if (!event) return fail(400, 5001, 'Invalid event id for customer.');
 	if (!isObject(ctx.body)) {
 		return ctx.body === undefined ? fail(400, 10001, 'Missing parameter: key_id') : fail(400, 1010, 'Invalid request payload.');
 	}
@@ -92,15 +94,15 @@ export function triggerEvent(ctx: RouteContext, eventRef: string): Reply {
 		if (!Array.isArray(list)) return fail(400, 2003, 'Invalid data format. Array expected');
 		if (list.length > MAX_BATCH) return fail(400, 1000, 'The request exceeded the maximum batch size of 1,000');
 		const key = resolveKey(keyRef);
-		if (!key) return fail(200, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
+		if (!key) return fail(400, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
 		const ids: string[] = [];
 		const errors: Record<string, Record<string, string>> = {};
 		for (const item of list) {
 			const outcome = isObject(item)
 				? triggerOne(ctx, event.id, key, keyRef, item)
-				: { error: { code: 10001, message: 'Missing parameter: external_id' } };
+				: { error: { code: 2005, message: `No value provided for key field: ${key.kind === 'field' ? key.field.id : keyLabel(keyRef)}` } };
 			if (outcome.error) {
-				const ext = isObject(item) && item.external_id !== undefined && item.external_id !== null ? keyLabel(item.external_id) : '';
+				const ext = isObject(item) && (typeof item.external_id === 'string' || typeof item.external_id === 'number') ? String(item.external_id) : '';
 				(errors[ext] ??= {})[String(outcome.error.code)] = outcome.error.message;
 			} else if (outcome.contactId !== undefined) ids.push(String(outcome.contactId));
 		}
@@ -108,7 +110,7 @@ export function triggerEvent(ctx: RouteContext, eventRef: string): Reply {
 	}
 
 	const key = resolveKey(keyRef);
-	if (!key) return fail(200, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
+	if (!key) return fail(400, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
 	const outcome = triggerOne(ctx, event.id, key, keyRef, body);
 	if (outcome.error) return fail(400, outcome.error.code, outcome.error.message);
 	return ok({});
