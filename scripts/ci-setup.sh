@@ -16,7 +16,8 @@ if ((${#need[@]})); then
 	echo "== apt-get install ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	# With recommends: Chromium's fonts come along (as on the machines the tests were written on).
+	apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 chromium --version 2>/dev/null | head -1 || true
 

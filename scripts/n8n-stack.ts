@@ -72,10 +72,14 @@ export interface StackOptions {
 	 * The credentials are written on every start (they point at this run's Emarsys target).
 	 */
 	importWorkflows?: 'always' | 'once';
+	/** Abort starting (Ctrl-C while n8n boots): startStack stops what it started and throws. */
+	signal?: AbortSignal;
 }
 
 export interface RunningStack {
 	n8nUrl: string;
+	/** The n8n version running (from the runtime cache). */
+	n8nVersion: string;
 	webhookUrl: (webhookPath: string) => string;
 	sandbox?: RunningSandbox;
 	/** The Emarsys endpoints the credentials point at. */
@@ -224,6 +228,8 @@ export function n8nEnvironment(options: StackOptions, nodeBinDir: string): NodeJ
 		NODE_ENV: 'production',
 		...options.env,
 	};
+	// Node flags meant for this process (tsx's loader, jest's) must not reach n8n's Node 24.
+	delete env.NODE_OPTIONS;
 	return env;
 }
 
@@ -490,6 +496,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			log(`Keeping the workflows already in ${options.userFolder} (delete that folder to start from the demo again)`);
 		}
 
+		if (options.signal?.aborted) throw new StackError('Interrupted before n8n was started');
 		const n8nLogFile = path.join(options.userFolder, 'n8n.log');
 		const logFd = fs.openSync(n8nLogFile, 'w');
 		log(`Starting n8n on ${n8nUrl} (log: ${path.relative(process.cwd(), n8nLogFile) || n8nLogFile})`);
@@ -520,6 +527,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		const deadline = Date.now() + startupTimeoutMs;
 		const waitFor = async (what: string, check: () => Promise<boolean>) => {
 			while (!(await check())) {
+				if (options.signal?.aborted) throw new StackError(`Interrupted while waiting for ${what}`);
 				if (exited) throw new StackError(`${exited} while waiting for ${what}. Last lines of its log:\n${readLog()}`);
 				if (Date.now() > deadline) {
 					throw new StackError(
@@ -560,8 +568,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			}
 		}
 
+		const n8nVersion = (
+			JSON.parse(fs.readFileSync(path.join(path.dirname(runtime.n8nBin), '..', 'package.json'), 'utf8')) as { version: string }
+		).version;
 		return {
 			n8nUrl,
+			n8nVersion,
 			webhookUrl: (webhookPath: string) => `${n8nUrl}/webhook/${webhookPath}`,
 			sandbox,
 			target,

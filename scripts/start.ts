@@ -81,11 +81,11 @@ async function main(): Promise<void> {
 			process.exit(code);
 		}
 	};
-	// Ctrl-C while starting up too: startStack's own cleanup runs when it throws.
-	let interrupted = false;
+	// Ctrl-C while starting up: startStack stops what it had started, then throws.
+	const starting = new AbortController();
 	const onSignal = (signal: NodeJS.Signals) => {
 		if (stack) void shutdown(signal, 0);
-		else interrupted = true;
+		else starting.abort();
 	};
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
@@ -102,13 +102,14 @@ async function main(): Promise<void> {
 		importWorkflows: 'once',
 		sandboxDataFile: target ? undefined : path.join(userFolder, 'sandbox-contacts.json'),
 		log: say,
+		signal: starting.signal,
 	});
-	if (interrupted) return shutdown('Interrupted', 130);
+	if (starting.signal.aborted) return shutdown('Interrupted', 130);
 
 	const webhookPath = stack.webhookPaths.includes(DEMO_WEBHOOK_PATH) ? DEMO_WEBHOOK_PATH : stack.webhookPaths[0];
 	const lines = [
 		'',
-		`n8n ${'2.x'} with n8n-nodes-emarsys is running (ready in ${Math.round((Date.now() - started) / 1000)} s).`,
+		`n8n ${stack.n8nVersion} with n8n-nodes-emarsys is running (ready in ${Math.round((Date.now() - started) / 1000)} s).`,
 		'',
 		`  Editor:  ${stack.n8nUrl}`,
 		`  Login:   ${DEMO_OWNER.email} / ${DEMO_OWNER.password}   (throwaway local account)`,
@@ -139,5 +140,5 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
 	const message = error instanceof StackError ? error.message : (error as Error)?.stack ?? String(error);
 	console.error(`[start] ${message}`);
-	process.exit(1);
+	process.exit(/^Interrupted/.test(message) ? 130 : 1);
 });
