@@ -7,7 +7,10 @@
  * name/integer id of a custom field, such as email"); getdata values are strings
  * (`patternProperties ^[0-9]+: string`), single-choice values are the choice id; value errors on
  * contact writes use reply code 2007 ("Invalid choice id for field id", "Invalid date format for
- * field id", "Invalid data format for field id: X. Array expected", "...Scalar expected.").
+ * field id", "Invalid data format for field id: X. Array expected", "...Scalar expected.",
+ * "Invalid field id: X", "No choice provided for field id: X" for an empty multi-choice array);
+ * dates are accepted as YYYY-MM-DD, YYYY-MM-DD HH:MM and YYYY-MM-DD HH:MM:SS (api docs "Creating
+ * a New Contact").
  *
  * Chosen (docs silent): multi-choice values render as a comma-separated list of choice ids in
  * ascending order ("1,3", the same notation Emarsys uses for multi-choice key values in URIs);
@@ -124,9 +127,13 @@ export function validateValue(f: SeedField, v: unknown): { value: StoredValue } 
 	const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
 	switch (f.application_type) {
 		case 'birthdate':
-		case 'date':
-			if (!isValidDate(s.trim())) return { error: { code: 2007, message: `Invalid date format for field id: ${id}` } };
-			return { value: s.trim() };
+		case 'date': {
+			// "Valid date formats are YYYY-MM-DD, YYYY-MM-DD HH:MM and YYYY-MM-DD HH:MM:SS" — a date field keeps the date.
+			const m = /^(\d{4}-\d{2}-\d{2})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(s.trim());
+			const timeOk = !m || m[2] === undefined || (Number(m[2]) < 24 && Number(m[3]) < 60 && (m[4] === undefined || Number(m[4]) < 60));
+			if (!m || !isValidDate(m[1]) || !timeOk) return { error: { code: 2007, message: `Invalid date format for field id: ${id}` } };
+			return { value: m[1] };
+		}
 		case 'numeric': {
 			const t = s.trim();
 			if (!NUMERIC_RE.test(t) || t.replace(/[^\d]/g, '').length > 24) {

@@ -22,9 +22,12 @@
  *    as key on contact creation"; 2005 "No value provided for key field: 3"; batch size above
  *    1,000 → HTTP 400, replyCode 1000 "The request exceeded the maximum batch size of 1,000";
  *  - value errors on contact writes use replyCode 2007 (see schema.ts).
+ *  - an unknown key_id in a contact write is HTTP 400, 2004 "Invalid key field id: X" (api docs
+ *    "Creating a New Contact"; the same for both forms of PUT contact).
  * Chosen (docs silent):
- *  - an unknown keyId / key_id answers HTTP 200 with replyCode 2004 "Invalid key field id: X"
- *    (the "HTTP 200 errors" page lists 2004 first; the old docs listed HTTP 200 for it too);
+ *  - an unknown getdata keyId answers HTTP 200 with replyCode 2004 "Invalid key field id: X"
+ *    (the Core API's "HTTP 200 errors" page lists 2004 "Invalid key field id" first; the 2014
+ *    docs answered a non-numeric keyId with 400/10001, before string ids existed);
  *  - getdata with a key shared by several contacts reports that key as
  *    `{key, errorCode: "2010", errorMsg: "More contacts found with the external id: 3 - <value>"}`
  *    (the reference recommends id/uid "to avoid conflicts when using a non-unique field, such
@@ -205,7 +208,7 @@ export function putContact(ctx: RouteContext): Reply {
 		const list = body.contacts;
 		if (!Array.isArray(list)) return fail(400, 2003, 'Invalid data format. Array expected');
 		if (list.length > MAX_BATCH) return fail(400, 1000, 'The request exceeded the maximum batch size of 1,000');
-		if (!key) return fail(200, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
+		if (!key) return fail(400, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
 		const ids: string[] = [];
 		const errors: Record<string, Record<string, string>> = {};
 		for (const item of list) {
@@ -222,7 +225,7 @@ export function putContact(ctx: RouteContext): Reply {
 		return ok({ ids, errors: phpAssoc(errors) });
 	}
 
-	if (!key) return fail(200, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
+	if (!key) return fail(400, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
 	const outcome = upsertOne(ctx.store, key, keyRef, body, create);
 	if (outcome.error) return fail(400, outcome.error.code, outcome.error.message);
 	return ok({ id: outcome.id });

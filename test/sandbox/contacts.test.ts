@@ -215,6 +215,22 @@ describe('sandbox contacts: PUT contact', () => {
 		expect(noKey.data).toEqual({ replyCode: 2005, replyText: 'No value provided for key field: 3', data: '' });
 	});
 
+	it('accepts the documented date formats and keeps the date', async () => {
+		const res = await put({
+			key_id: 3,
+			contacts: [
+				{ '3': 'ada@example.com', '4': '1815-12-10 08:30' },
+				{ '3': 'alan@example.com', '10504': '2024-02-29 23:59:59' },
+				{ '3': 'grace@example.com', '10504': '2023-02-29' },
+				{ '3': 'empty@example.com', '10504': '2024-01-01T10:00:00Z' },
+			],
+		});
+		expect(res.data.data.ids).toEqual(['100001', '100002']);
+		expect(Object.keys(res.data.data.errors).sort()).toEqual(['empty@example.com', 'grace@example.com']);
+		expect((await sb.findContacts(3, 'alan@example.com'))[0].fields['10504']).toBe('2024-02-29');
+		expect((await sb.findContacts(3, 'ada@example.com'))[0].fields['4']).toBe('1815-12-10');
+	});
+
 	it('clears a value with null or an empty string', async () => {
 		await put({ key_id: 3, '3': 'ada@example.com', '1': null, '10500': '' });
 		const ada = (await sb.findContacts(3, 'ada@example.com'))[0];
@@ -223,10 +239,13 @@ describe('sandbox contacts: PUT contact', () => {
 		expect(res.data.data.result[0]).toMatchObject({ '1': null, '10500': null });
 	});
 
-	it('answers 200 / 2004 for an unknown key_id and 400 for contacts that is not an array', async () => {
+	it('answers 400 / 2004 for an unknown key_id and 400 for contacts that is not an array', async () => {
 		const badKey = await put({ key_id: 'nope', contacts: [] });
-		expect(badKey.status).toBe(200);
-		expect(badKey.data.replyCode).toBe(2004);
+		expect(badKey.status).toBe(400);
+		expect(badKey.data).toEqual({ replyCode: 2004, replyText: 'Invalid key field id: nope', data: '' });
+		const badKeySingle = await put({ key_id: 99999, '3': 'ada@example.com' });
+		expect(badKeySingle.status).toBe(400);
+		expect(badKeySingle.data.replyCode).toBe(2004);
 		const notArray = await put({ key_id: 3, contacts: { '3': 'a@example.com' } });
 		expect(notArray.status).toBe(400);
 		expect(notArray.data.replyCode).toBe(2003);

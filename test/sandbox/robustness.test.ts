@@ -42,6 +42,7 @@ describe('sandbox robustness: bad input never crashes it', () => {
 		const nullBody = await raw('POST', 'event/1001/trigger', 'null');
 		expect(nullBody.status).toBe(400);
 		const nested = await v2(sb.url, sb.credentials, 'PUT', 'contact', { key_id: { a: 1 }, '3': 'ada@example.com' });
+		expect(nested.status).toBe(400);
 		expect(nested.data.replyCode).toBe(2004);
 		const objectKey = await v2(sb.url, sb.credentials, 'POST', 'contact/getdata', { keyId: 3, keyValues: [{ a: 1 }, null, ['x']] });
 		expect(objectKey.status).toBe(200);
