@@ -309,10 +309,32 @@ describe('clock skew', () => {
 		const { items: out, errorItems } = await runNode(env, getParameters(), items, { continueOnFail: true });
 		expect(out).toHaveLength(1500);
 		expect(errorItems).toHaveLength(1500);
-		expect(errorOf(errorItems[0]).message).toMatch(/HTTP 401/);
-		expect(errorOf(errorItems[0]).description).toMatch(/clock/i);
+		for (const item of errorItems) {
+			expect(errorOf(item).message).toMatch(/HTTP 401.*clock of this machine is about 10 minutes behind the Emarsys server clock/);
+			expect(errorOf(item).description).toMatch(/more than 5 minutes off its own clock/);
+		}
 		const calls = await apiCalls(env.sandbox);
+		expect(calls.length).toBeGreaterThan(0);
 		expect(calls.every((c) => c.status === 401 && c.authError !== undefined)).toBe(true);
+	});
+
+	it('clocks 10 minutes apart the other way round are reported as this machine being ahead', async () => {
+		await env.sandbox.setFaults({ clockSkewSeconds: -600 });
+		const { error } = await runNode(env, getParameters(), [{ email: email('seed', 0) }]);
+		expect(error?.message).toMatch(/about 10 minutes ahead of the Emarsys server clock/);
+	});
+
+	it('a wrong secret with clocks in sync is not blamed on the clock', async () => {
+		env.harness.clearCredentials();
+		const result = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'wsse', ...getParameters() },
+			credentials: { emarsysApi: { username: env.sandbox.credentials.wsseUser, secret: 'not-the-secret', baseUrl: env.sandbox.v2 } },
+			inputItems: [{ email: email('seed', 0) }],
+		});
+		expect(result.error?.message).toMatch(/HTTP 401/);
+		expect(result.error?.message).not.toMatch(/clock of this machine/);
+		expect((await apiCalls(env.sandbox)).every((c) => c.status === 401)).toBe(true);
 	});
 });
 

@@ -237,6 +237,23 @@ export function hintFor(
 	return 'Check the values sent in this call.';
 }
 
+/** WSSE signatures more than 5 minutes off are refused; from 4 minutes on, a 401 is reported as a clock problem. */
+export const CLOCK_SKEW_REPORT_MS = 4 * 60_000;
+
+/** Emarsys's clock minus this machine's, from an answer's `Date` header; undefined when unknown or small. */
+export function clockSkewFrom(dateHeader: string | undefined, now = Date.now()): number | undefined {
+	if (!dateHeader) return undefined;
+	const serverTime = Date.parse(dateHeader);
+	if (!Number.isFinite(serverTime)) return undefined;
+	const skew = serverTime - now;
+	return Math.abs(skew) >= CLOCK_SKEW_REPORT_MS ? skew : undefined;
+}
+
+function describeClockSkew(skewMs: number): string {
+	const minutes = Math.round(Math.abs(skewMs) / 60_000);
+	return `the clock of this machine is about ${minutes} minute${minutes === 1 ? '' : 's'} ${skewMs > 0 ? 'behind' : 'ahead of'} the Emarsys server clock`;
+}
+
 /** Builds a NodeApiError from plain facts only: never from the HTTP request (which carries the auth header). */
 export function emarsysApiError(
 	node: INode,
@@ -249,6 +266,8 @@ export function emarsysApiError(
 		endpoint?: string;
 		/** The OAuth2 token request failed (no API call was made). */
 		tokenError?: boolean;
+		/** Emarsys's clock (its `Date` header) minus this machine's, when a WSSE signature was refused far off. */
+		clockSkewMs?: number;
 	},
 ): NodeApiError {
 	const { status, replyCode, replyText, itemIndex, endpoint } = details;
@@ -261,7 +280,8 @@ export function emarsysApiError(
 			: status
 				? ` (HTTP ${status})`
 				: '';
-	const message = `Emarsys: ${parts.join(' ') || 'request failed'}${codeText}`;
+	const skew = details.clockSkewMs !== undefined ? describeClockSkew(details.clockSkewMs) : undefined;
+	const message = `Emarsys: ${parts.join(' ') || 'request failed'}${codeText}${skew ? ` — ${skew}` : ''}`;
 	const response: JsonObject = {
 		message,
 		...(status !== undefined ? { httpCode: String(status) } : {}),
@@ -273,7 +293,9 @@ export function emarsysApiError(
 		message,
 		description: details.tokenError
 			? 'n8n could not get an access token for the OpenID Connect credential. Check the client ID, the client secret and the Access Token URL of the credential.'
-			: hintFor(status, replyCode, replyText, endpoint),
+			: skew
+				? `Emarsys refuses WSSE signatures whose time is more than 5 minutes off its own clock, and ${skew}. Set the clock of the machine running n8n right (e.g. enable NTP time sync); the credentials themselves may be fine.`
+				: hintFor(status, replyCode, replyText, endpoint),
 		httpCode: status !== undefined ? String(status) : undefined,
 		itemIndex,
 	});
@@ -500,6 +522,8 @@ export class EmarsysClient {
 				message: failure.message,
 				itemIndex: request.itemIndex,
 				endpoint,
+				clockSkewMs:
+					status === 401 && this.credentialType === 'emarsysApi' ? clockSkewFrom(failure.headers.date) : undefined,
 			});
 		}
 	}
