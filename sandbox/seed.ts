@@ -6,6 +6,9 @@
  *  - single-choice list shape `{id: "1", choice: "HTML"}` (ids are strings), e.g. field 26
  *    "Preferred e-mail format": 1 HTML, 2 Text only.
  *  - multi-choice lists carry `bit_position`, which is NOT the choice id.
+ *  - country choice ids (10 Austria, 61 France, 65 Germany, 75 Hungary, 168 Switzerland,
+ *    184 United Kingdom, 185 United States of America) match the Emarsys country list that the
+ *    emarsys-rb client ships.
  *
  * Seen in Emarsys's own SFCC cartridge test data: string ids first_name, last_name, title, optin,
  * days_since_last_email_sent, registration_date (48).
@@ -142,9 +145,11 @@ export const SEED_FIELDS: readonly SeedField[] = [
 	sys(14, 'Country', 'singlechoice', 'country', false, {
 		translations: { de: 'Land' },
 		choices: [
-			{ id: 12, choice: 'Austria', translations: { de: 'Österreich' } },
+			{ id: 10, choice: 'Austria', translations: { de: 'Österreich' } },
+			{ id: 61, choice: 'France', translations: { de: 'Frankreich' } },
 			{ id: 65, choice: 'Germany', translations: { de: 'Deutschland' } },
-			{ id: 73, choice: 'Hungary', translations: { de: 'Ungarn' } },
+			{ id: 75, choice: 'Hungary', translations: { de: 'Ungarn' } },
+			{ id: 168, choice: 'Switzerland', translations: { de: 'Schweiz' } },
 			{ id: 184, choice: 'United Kingdom', translations: { de: 'Vereinigtes Königreich' } },
 			{ id: 185, choice: 'United States of America', translations: { de: 'Vereinigte Staaten' } },
 		],
@@ -225,7 +230,7 @@ export const SEED_FIELDS: readonly SeedField[] = [
 	sys(44, 'State (office)', 'shorttext', 'state_office'),
 	sys(45, 'Country (office)', 'singlechoice', 'country_office', false, {
 		choices: [
-			{ id: 12, choice: 'Austria' },
+			{ id: 10, choice: 'Austria' },
 			{ id: 65, choice: 'Germany' },
 		],
 	}),
