@@ -13,7 +13,10 @@
  * Chosen (docs silent or contradictory):
  *  - field `id` is an integer (test data of Emarsys's own SFCC cartridge, which includes
  *    `string_id`, uses integers; the old 2014 docs without string_id showed strings);
- *  - a field without choices answers `data: []`; an unknown field id answers HTTP 400,
+ *  - a field without choices answers `data: []`;
+ *  - an unknown field id in the path (`field/{id}/choice`) answers HTTP 404 "No such field" (the
+ *    Core API's 404 list has "No such field — The provided field identifier does not exist" with
+ *    no reply code; we send replyCode 1); in `field/choices?fields=` it answers HTTP 400,
  *    replyCode 2006 "Invalid field id: X";
  *  - `field/choices` without `language` falls back to English; without `fields` answers
  *    400 10001 "Missing parameter: fields".
@@ -59,7 +62,7 @@ export function listChoices(fieldRef: string, lang: string): Reply {
 	const bad = checkLang(lang);
 	if (bad) return bad;
 	const f = /^\d+$/.test(fieldRef) ? findField(fieldRef) : undefined;
-	if (!f) return fail(400, 2006, `Invalid field id: ${fieldRef}`);
+	if (!f) return fail(404, 1, 'No such field');
 	return ok(choiceItems(f, lang));
 }
 

@@ -80,11 +80,14 @@ describe('sandbox settings, fields, choices and events', () => {
 		]);
 	});
 
-	it('GET field/{id}/choice: a text field has no choices, an unknown field is 400 / 2006', async () => {
+	it('GET field/{id}/choice: a text field has no choices, an unknown field is 404 "No such field"', async () => {
 		expect((await get('field/1/choice')).data.data).toEqual([]);
 		const bad = await get('field/99999/choice');
-		expect(bad.status).toBe(400);
-		expect(bad.data.replyCode).toBe(2006);
+		expect(bad.status).toBe(404);
+		expect(bad.data).toEqual({ replyCode: 1, replyText: 'No such field', data: '' });
+		const badMulti = await get('field/choices?fields=10500,99999');
+		expect(badMulti.status).toBe(400);
+		expect(badMulti.data.replyCode).toBe(2006);
 	});
 
 	it('GET field/choices answers multi-choice lists keyed by field id, with bit_position', async () => {
