@@ -21,6 +21,18 @@ export const requestOptions: INodeProperties[] = [
 	},
 ];
 
+/** The "Options" collection of an operation: its own options, then the request options. */
+export function optionsCollection(options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [...options, ...requestOptions],
+	};
+}
+
 export const languageOption: INodeProperties = {
 	displayName: 'Language',
 	name: 'language',

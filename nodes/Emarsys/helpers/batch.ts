@@ -68,3 +68,24 @@ export function groupBy(indexes: number[], keyOf: (index: number) => string): Ma
 	}
 	return groups;
 }
+
+/** A per-contact error inside a batch answer. */
+export interface KeyedError {
+	code: number;
+	message: string;
+}
+
+/**
+ * Reads the per-contact errors of a batch write (`PUT contact`, `event/{id}/trigger`), which
+ * Emarsys keys by the contact's key value, then by error code: `{"a@b.c": {"2008": "No contact…"}}`.
+ * The map is keyed by normalizeKey, as Emarsys compares keys.
+ */
+export function errorsByKey(errors: unknown): Map<string, KeyedError> {
+	const byKey = new Map<string, KeyedError>();
+	if (!errors || typeof errors !== 'object' || Array.isArray(errors)) return byKey;
+	for (const [key, byCode] of Object.entries(errors as Record<string, unknown>)) {
+		const [code, message] = Object.entries((byCode ?? {}) as Record<string, unknown>)[0] ?? ['', 'Error'];
+		byKey.set(normalizeKey(key), { code: Number(code), message: String(message) });
+	}
+	return byKey;
+}

@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { chunkEntries, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import { chunkEntries, errorsByKey, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
 import { findField, getFieldList, isMultiChoice, type EmarsysField } from '../../helpers/fields';
 import { ItemResults } from '../../helpers/results';
 import { inputError, requireKeyId } from '../../helpers/validation';
@@ -246,14 +246,7 @@ export async function execute(
 				for (const entry of chunk) results.fail(entry.itemIndex, error);
 				continue;
 			}
-			const errors = reply.data?.errors;
-			const errorByKey = new Map<string, { code: number; message: string }>();
-			if (errors && typeof errors === 'object' && !Array.isArray(errors)) {
-				for (const [key, byCode] of Object.entries(errors)) {
-					const [code, message] = Object.entries(byCode ?? {})[0] ?? ['', 'Error'];
-					errorByKey.set(normalizeKey(key), { code: Number(code), message: String(message) });
-				}
-			}
+			const errorByKey = errorsByKey(reply.data?.errors);
 			const ids = Array.isArray(reply.data?.ids) ? reply.data!.ids! : [];
 			const succeeded = chunk.filter((entry) => !errorByKey.has(normalizeKey(entry.keyValue)));
 			const idsMatch = ids.length === succeeded.length;

@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { chunkEntries, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import { chunkEntries, errorsByKey, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
 import { ItemResults } from '../../helpers/results';
 import {
 	inputError,
@@ -13,7 +13,7 @@ import {
 	requireUtcTime,
 } from '../../helpers/validation';
 import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../../transport';
-import { contactIdProperty, keyIdProperty, requestOptions } from '../common.descriptions';
+import { contactIdProperty, keyIdProperty, optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	{
@@ -36,32 +36,24 @@ const properties: INodeProperties[] = [
 		description:
 			'A JSON object passed to Emarsys with the event, usable for personalization in the triggered email (e.g. {"global": {"order_id": "A-1"}})',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [
-			{
-				displayName: 'Event Time',
-				name: 'eventTime',
-				type: 'dateTime',
-				default: '',
-				description: 'When the event happened (sent to Emarsys in UTC). Leave empty for now.',
-			},
-			{
-				displayName: 'Trigger ID',
-				name: 'triggerId',
-				type: 'string',
-				default: '',
-				description:
-					'A unique ID of this trigger: Emarsys processes an event sent again with the same trigger ID only once',
-				hint: 'Leave empty and the node generates a unique ID per item, so a retry after a timeout or server error never triggers the event twice',
-			},
-			...requestOptions,
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'Event Time',
+			name: 'eventTime',
+			type: 'dateTime',
+			default: '',
+			description: 'When the event happened (sent to Emarsys in UTC). Leave empty for now.',
+		},
+		{
+			displayName: 'Trigger ID',
+			name: 'triggerId',
+			type: 'string',
+			default: '',
+			description:
+				'A unique ID of this trigger: Emarsys processes an event sent again with the same trigger ID only once',
+			hint: 'Leave empty and the node generates a unique ID per item, so a retry after a timeout or server error never triggers the event twice',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions(
@@ -148,14 +140,7 @@ export async function execute(
 				for (const entry of chunk) results.fail(entry.itemIndex, error);
 				continue;
 			}
-			const errors = reply.data?.errors;
-			const errorByKey = new Map<string, { code: number; message: string }>();
-			if (errors && typeof errors === 'object' && !Array.isArray(errors)) {
-				for (const [key, byCode] of Object.entries(errors)) {
-					const [code, message] = Object.entries(byCode ?? {})[0] ?? ['', 'Error'];
-					errorByKey.set(normalizeKey(key), { code: Number(code), message: String(message) });
-				}
-			}
+			const errorByKey = errorsByKey(reply.data?.errors);
 			for (const entry of chunk) {
 				const error = errorByKey.get(normalizeKey(entry.externalId));
 				if (error) {

@@ -5,17 +5,10 @@ import { getFieldList } from '../../helpers/fields';
 import { ItemResults } from '../../helpers/results';
 import { requireLanguage } from '../../helpers/validation';
 import type { EmarsysClient } from '../../transport';
-import { languageOption, requestOptions } from '../common.descriptions';
+import { languageOption, optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [languageOption, ...requestOptions],
-	},
+	optionsCollection([languageOption]),
 ];
 
 export const description = updateDisplayOptions(

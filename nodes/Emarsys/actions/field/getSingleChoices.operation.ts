@@ -5,7 +5,7 @@ import { getSingleChoiceList } from '../../helpers/fields';
 import { ItemResults } from '../../helpers/results';
 import { requireFieldId, requireLanguage } from '../../helpers/validation';
 import type { EmarsysClient } from '../../transport';
-import { languageOption, requestOptions } from '../common.descriptions';
+import { languageOption, optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	{
@@ -18,14 +18,7 @@ const properties: INodeProperties[] = [
 		description:
 			'The single-choice field whose choices to list. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [languageOption, ...requestOptions],
-	},
+	optionsCollection([languageOption]),
 ];
 
 export const description = updateDisplayOptions(
