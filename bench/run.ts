@@ -206,12 +206,13 @@ async function main(): Promise<void> {
 
 				// 3. One signed call per item (only at the baseline sizes: at 20 ms a call this takes minutes).
 				let perItem: TimedCalls | undefined;
-				if (flags.baselineSizes.includes(n)) {
+				if (flags.baselineSizes.includes(n) && workload.perItem) {
+					const perItemOf = workload.perItem.bind(workload);
 					if (workload.freshStoreEachRun) await prepare();
 					const started = Date.now();
 					note(`  per-item baseline for ${op}, N=${n}: one signed call per item, sequentially…`);
 					perItem = await timed(hooks, () =>
-						workload.perItem(client, n, prefix, (done) => {
+						perItemOf(client, n, prefix, (done) => {
 							if (done % 1000 === 0 || done === n) {
 								const elapsed = (Date.now() - started) / 1000;
 								note(`    ${done}/${n} calls, ${round(elapsed, 1)} s, ~${round((elapsed / done) * (n - done), 0)} s left`);
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
 					`${op.padEnd(20)} N=${String(n).padStart(6)}  calls=${node.calls}${callsOk ? '' : ` (EXPECTED ${result.expectedCalls})`}` +
 						`  items in/out=${node.itemsIn}/${node.itemsOut}${node.errorItems ? ` (${node.errorItems} errors: ${node.firstError})` : ''}` +
 						`${node.runError ? ` RUN ERROR: ${node.runError}` : ''}` +
-						`  wall=${fmtMs(node.wallMs)}  ${result.node.itemsPerSecond} items/s  peak RSS +${node.rss.growthMb} MB` +
+						`  wall=${fmtMs(node.wallMs)}  ${result.node.itemsPerSecond} items/s  peak RSS +${node.rss.growthMb} MB (held after GC +${node.rss.heldAfterGcMb} MB)` +
 						`  floor=${fmtMs(floor.wallMs)} (${floor.calls} calls) ×${result.floorRatio}` +
 						`  [n8n param eval ${fmtMs(node.parameterReadMs)}; ×${result.n8nFloorRatio} vs floor+eval]` +
 						(perItem ? `  per-item=${fmtMs(perItem.wallMs)} (${perItem.calls} calls) → node ${result.perItemRatio}× faster` : ''),

@@ -11,9 +11,9 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import type { SignedClient } from './lib/signed';
 
-export type OpName = 'upsert' | 'get' | 'getWithChoiceLabels' | 'trigger';
+export type OpName = 'upsert' | 'upsertAutoMap' | 'get' | 'getWithChoiceLabels' | 'trigger';
 
-export const ALL_OPS: OpName[] = ['upsert', 'get', 'getWithChoiceLabels', 'trigger'];
+export const ALL_OPS: OpName[] = ['upsert', 'upsertAutoMap', 'get', 'getWithChoiceLabels', 'trigger'];
 
 export const BATCH = 1000;
 
@@ -62,7 +62,8 @@ export interface Workload {
 	parameters(): INodeParameters;
 	expectedCalls(n: number): ExpectedCalls;
 	floor(client: SignedClient, n: number, prefix: string): Promise<void>;
-	perItem(client: SignedClient, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
+	/** Undefined when another workload's baseline makes the very same calls. */
+	perItem?(client: SignedClient, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
 }
 
 function chunks<T>(list: T[], size = BATCH): T[][] {
@@ -131,6 +132,31 @@ const upsert: Workload = {
 			);
 			progress(i + 1);
 		}
+	},
+};
+
+/**
+ * The same upsert with Contact Data mapped automatically (input keys are Emarsys field string IDs):
+ * no expression per item. The node reads the field list once to map the keys (one extra call).
+ * Its per-item baseline would be upsert's, call for call, so it has none of its own.
+ */
+const upsertAutoMap: Workload = {
+	op: 'upsertAutoMap',
+	needsContacts: false,
+	freshStoreEachRun: true,
+	inputItems: (n, prefix) =>
+		range(n).map((i) => ({ email: email(prefix, i), first_name: `First${i}`, last_name: `Last${i}`, city: ['Vienna', 'Berlin', 'Budapest'][i % 3] })),
+	parameters: () => ({
+		resource: 'contact',
+		operation: 'upsert',
+		keyId: '3',
+		columns: { mappingMode: 'autoMapInputData', value: null, matchingColumns: [], schema: [] },
+		createIfMissing: true,
+	}),
+	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH) + 1, rule: 'ceil(N/1000) PUT contact + 1 field list (to map input keys to field IDs)' }),
+	floor: async (client, n, prefix) => {
+		await client.call('GET', 'field/translate/en');
+		await upsert.floor(client, n, prefix);
 	},
 };
 
@@ -226,6 +252,7 @@ const trigger: Workload = {
 
 export const WORKLOADS: Record<OpName, Workload> = {
 	upsert,
+	upsertAutoMap,
 	get: getWorkload('get'),
 	getWithChoiceLabels: getWorkload('getWithChoiceLabels'),
 	trigger,

@@ -34,6 +34,8 @@ export function parameterReaderFor(emarsys: INodeType): INodeType {
 			let sink = 0;
 			for (let i = 0; i < items.length; i++) {
 				for (const name of names) {
+					// As the upsert does: in automatic mapping, the item itself is the data (no columns.value).
+					if (name === 'columns.value' && this.getNodeParameter('columns.mappingMode', i, '') === 'autoMapInputData') continue;
 					const value = this.getNodeParameter(name, i, undefined);
 					if (value !== undefined) sink++;
 				}
