@@ -230,6 +230,8 @@ export function n8nEnvironment(options: StackOptions, nodeBinDir: string): NodeJ
 	};
 	// Node flags meant for this process (tsx's loader, jest's) must not reach n8n's Node 24.
 	delete env.NODE_OPTIONS;
+	// npm's per-run settings (npm_config_*, npm_package_*) describe this project's npm run, not n8n's.
+	for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
 	return env;
 }
 

@@ -90,16 +90,21 @@ afterAll(async () => {
 
 const ndv = () => page.getByTestId('ndv');
 
-async function openWorkflow(): Promise<void> {
-	await page.goto(`${stack.n8nUrl}/workflow/${DEMO_WORKFLOW_ID}`);
-	await page.getByTestId('canvas-node').first().waitFor();
-	// n8n lets one tab edit a workflow at a time; a page opened earlier may still hold it.
+/** n8n lets one tab edit a workflow at a time; a page opened earlier may still hold it. */
+async function takeOverEditing(): Promise<void> {
 	const editHere = page.getByText('Edit here', { exact: true });
 	if (await editHere.isVisible().catch(() => false)) await editHere.click();
 }
 
+async function openWorkflow(): Promise<void> {
+	await page.goto(`${stack.n8nUrl}/workflow/${DEMO_WORKFLOW_ID}`);
+	await page.getByTestId('canvas-node').first().waitFor();
+	await takeOverEditing();
+}
+
 async function openNode(name: string): Promise<void> {
 	if (await ndv().isVisible().catch(() => false)) await page.getByTestId('ndv-close-button').click();
+	await takeOverEditing();
 	await page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`).dblclick();
 	await ndv().waitFor();
 }
