@@ -31,6 +31,11 @@ export const CREDENTIAL_NAMES = {
 	wsse: 'Emarsys sandbox (WSSE)',
 	oidc: 'Emarsys sandbox (OpenID Connect)',
 } as const;
+/** Names of the same credentials when they point at a real Emarsys account. */
+export const REAL_CREDENTIAL_NAMES = {
+	wsse: 'Emarsys account (WSSE)',
+	oidc: 'Emarsys account (OpenID Connect)',
+} as const;
 
 export const DEMO_WORKFLOW_FILE = path.join(PROJECT_DIR, 'demo', 'chatbot-workflow.json');
 export const DEMO_WEBHOOK_PATH = 'chatbot-message';
@@ -97,6 +102,33 @@ export interface RunningStack {
 export class StackError extends Error {}
 
 const noop = (): void => undefined;
+
+/** A real Emarsys account from the environment, or undefined for the sandbox. */
+export function realTargetFromEnv(env: NodeJS.ProcessEnv): EmarsysTarget | undefined {
+	const target: EmarsysTarget = {};
+	if (env.EMARSYS_WSSE_USERNAME || env.EMARSYS_WSSE_SECRET) {
+		if (!env.EMARSYS_WSSE_USERNAME || !env.EMARSYS_WSSE_SECRET) {
+			throw new StackError('Set both EMARSYS_WSSE_USERNAME and EMARSYS_WSSE_SECRET (or neither)');
+		}
+		target.wsse = {
+			username: env.EMARSYS_WSSE_USERNAME,
+			secret: env.EMARSYS_WSSE_SECRET,
+			baseUrl: env.EMARSYS_API_BASE_URL || 'https://api.emarsys.net/api/v2',
+		};
+	}
+	if (env.EMARSYS_OIDC_CLIENT_ID || env.EMARSYS_OIDC_CLIENT_SECRET) {
+		if (!env.EMARSYS_OIDC_CLIENT_ID || !env.EMARSYS_OIDC_CLIENT_SECRET) {
+			throw new StackError('Set both EMARSYS_OIDC_CLIENT_ID and EMARSYS_OIDC_CLIENT_SECRET (or neither)');
+		}
+		target.oidc = {
+			clientId: env.EMARSYS_OIDC_CLIENT_ID,
+			clientSecret: env.EMARSYS_OIDC_CLIENT_SECRET,
+			accessTokenUrl: env.EMARSYS_OIDC_TOKEN_URL || 'https://auth.emarsys.net/oauth2/token',
+			baseUrl: env.EMARSYS_OIDC_API_BASE_URL || 'https://api.emarsys.net/api/v3',
+		};
+	}
+	return target.wsse || target.oidc ? target : undefined;
+}
 
 /** Makes sure Node 24 + n8n are in the runtime cache; returns the runtime folder. */
 export function ensureRuntime(log: (m: string) => void = noop): { nodeBin: string; n8nBin: string; dir: string } {
@@ -258,12 +290,12 @@ function tail(text: string, lines: number): string {
 }
 
 /** The credentials as n8n's import:credentials reads them (plain `data` objects are encrypted on import). */
-export function credentialsForImport(target: EmarsysTarget): object[] {
+export function credentialsForImport(target: EmarsysTarget, names: { wsse: string; oidc: string } = CREDENTIAL_NAMES): object[] {
 	const out: object[] = [];
 	if (target.wsse) {
 		out.push({
 			id: CREDENTIAL_IDS.wsse,
-			name: CREDENTIAL_NAMES.wsse,
+			name: names.wsse,
 			type: 'emarsysApi',
 			data: { username: target.wsse.username, secret: target.wsse.secret, baseUrl: target.wsse.baseUrl },
 		});
@@ -271,7 +303,7 @@ export function credentialsForImport(target: EmarsysTarget): object[] {
 	if (target.oidc) {
 		out.push({
 			id: CREDENTIAL_IDS.oidc,
-			name: CREDENTIAL_NAMES.oidc,
+			name: names.oidc,
 			type: 'emarsysOAuth2Api',
 			data: {
 				grantType: 'clientCredentials',
@@ -467,7 +499,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-import-'));
 		try {
 			const credentialsFile = path.join(importDir, 'credentials.json');
-			fs.writeFileSync(credentialsFile, JSON.stringify(credentialsForImport(target)), { mode: 0o600 });
+			fs.writeFileSync(credentialsFile, JSON.stringify(credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES)), { mode: 0o600 });
 			log('Importing the Emarsys credentials into n8n');
 			runCli(runtime.nodeBin, runtime.n8nBin, ['import:credentials', `--input=${credentialsFile}`], env, 'credentials');
 		} finally {

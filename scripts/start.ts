@@ -16,8 +16,8 @@ import {
 	DEMO_WEBHOOK_PATH,
 	PROJECT_DIR,
 	StackError,
+	realTargetFromEnv,
 	startStack,
-	type EmarsysTarget,
 	type RunningStack,
 } from './n8n-stack';
 
@@ -30,33 +30,6 @@ function intEnv(name: string, fallback: number): number {
 		process.exit(2);
 	}
 	return n;
-}
-
-/** A real Emarsys account from the environment, or undefined for the sandbox. */
-export function realTargetFromEnv(env: NodeJS.ProcessEnv): EmarsysTarget | undefined {
-	const target: EmarsysTarget = {};
-	if (env.EMARSYS_WSSE_USERNAME || env.EMARSYS_WSSE_SECRET) {
-		if (!env.EMARSYS_WSSE_USERNAME || !env.EMARSYS_WSSE_SECRET) {
-			throw new StackError('Set both EMARSYS_WSSE_USERNAME and EMARSYS_WSSE_SECRET (or neither)');
-		}
-		target.wsse = {
-			username: env.EMARSYS_WSSE_USERNAME,
-			secret: env.EMARSYS_WSSE_SECRET,
-			baseUrl: env.EMARSYS_API_BASE_URL || 'https://api.emarsys.net/api/v2',
-		};
-	}
-	if (env.EMARSYS_OIDC_CLIENT_ID || env.EMARSYS_OIDC_CLIENT_SECRET) {
-		if (!env.EMARSYS_OIDC_CLIENT_ID || !env.EMARSYS_OIDC_CLIENT_SECRET) {
-			throw new StackError('Set both EMARSYS_OIDC_CLIENT_ID and EMARSYS_OIDC_CLIENT_SECRET (or neither)');
-		}
-		target.oidc = {
-			clientId: env.EMARSYS_OIDC_CLIENT_ID,
-			clientSecret: env.EMARSYS_OIDC_CLIENT_SECRET,
-			accessTokenUrl: env.EMARSYS_OIDC_TOKEN_URL || 'https://auth.emarsys.net/oauth2/token',
-			baseUrl: env.EMARSYS_OIDC_API_BASE_URL || 'https://api.emarsys.net/api/v3',
-		};
-	}
-	return target.wsse || target.oidc ? target : undefined;
 }
 
 async function main(): Promise<void> {
