@@ -73,18 +73,7 @@ async function main(): Promise<void> {
 		await harness.runNode({ nodeType: PARAMETER_READER_TYPE, parameters: workload.parameters(), inputItems: workload.inputItems(args.warmup, args.warmupPrefix) });
 	}
 
-	// Control: the same N items through a node that only reads the same parameters (no calls).
 	const gc = (globalThis as { gc?: () => void }).gc;
-	let parameterReadMs: number;
-	{
-		const controlItems = workload.inputItems(args.n, args.prefix);
-		gc?.();
-		const controlStarted = process.hrtime.bigint();
-		const control = await harness.runNode({ nodeType: PARAMETER_READER_TYPE, parameters: workload.parameters(), inputItems: controlItems });
-		parameterReadMs = Math.round(Number(process.hrtime.bigint() - controlStarted) / 1e6);
-		if (control.error || control.items.length !== args.n) throw new Error(`control run failed: ${control.error?.message ?? control.items.length}`);
-	}
-
 	const seqBefore = await hooks.lastSeq();
 	const rss = new RssSampler(10);
 	const maxRssBefore = process.resourceUsage().maxRSS;
@@ -108,6 +97,18 @@ async function main(): Promise<void> {
 	gc?.();
 	const heldMb = Math.round(((process.memoryUsage.rss() - memory.baselineMb * 1024 * 1024) / 1024 / 1024) * 10) / 10;
 	const calls = countCalls(await hooks.log(seqBefore));
+
+	// Control (after the measured run, so that it does not pre-grow the heap the RSS figure is taken on):
+	// the same N items through a node that only reads the same parameters (no calls).
+	let parameterReadMs: number;
+	{
+		const controlItems = workload.inputItems(args.n, args.prefix);
+		gc?.();
+		const controlStarted = process.hrtime.bigint();
+		const control = await harness.runNode({ nodeType: PARAMETER_READER_TYPE, parameters: workload.parameters(), inputItems: controlItems });
+		parameterReadMs = Math.round(Number(process.hrtime.bigint() - controlStarted) / 1e6);
+		if (control.error || control.items.length !== args.n) throw new Error(`control run failed: ${control.error?.message ?? control.items.length}`);
+	}
 
 	const errorItems = result.items.filter((item) => item.json.error !== undefined || item.error !== undefined);
 	const out: WorkerResult = {
