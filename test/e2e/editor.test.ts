@@ -126,6 +126,33 @@ test('signs in through the editor sign-in form with the documented demo login', 
 	await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
 });
 
+test('the upsert node opens with its mapped fields and a current field list (the demo is not stale)', async () => {
+	const upsertNode = demo.nodes.find((node) => node.parameters.operation === 'upsert')!;
+	const mapped = Object.keys((upsertNode.parameters.columns as { value: Record<string, string> }).value);
+	await openWorkflow();
+	await clearSandboxLog(stack.sandbox!.url);
+	await openNode(upsertNode.name);
+	for (const fieldId of mapped) await ndv().getByTestId(`remove-field-button-${fieldId}`).waitFor();
+	// The editor fetches the account's fields for the mapper and compares them with the saved schema.
+	// A stale schema shows a warning (and hides "Add field to send"): then re-save the demo's
+	// columns.schema from the editor (open the node, refresh the fields, export the workflow).
+	const fetched = async () =>
+		(await sandboxLog(stack.sandbox!.url)).some((e) => e.method === 'GET' && /^\/api\/v2\/field/.test(e.path) && e.status === 200);
+	const staleWarning = ndv().locator('[class*="staleDataWarning"]');
+	const addField = ndv().getByText('Add field to send');
+	const deadline = Date.now() + 30_000;
+	while (Date.now() < deadline && !((await fetched()) && ((await staleWarning.count()) > 0 || (await addField.isVisible())))) {
+		await page.waitForTimeout(250);
+	}
+	// The parameter's option icons (the warning among them) are rendered while it is hovered.
+	await ndv().getByTestId('mapping-fields-container').getByText('Values to Send').hover();
+	await page.waitForTimeout(500);
+	expect(await fetched()).toBe(true);
+	expect(await staleWarning.count()).toBe(0);
+	expect(await addField.isVisible()).toBe(true);
+	await page.getByTestId('ndv-close-button').click();
+});
+
 test('the key-field dropdown of the Emarsys node is loaded from the sandbox; a custom field is picked', async () => {
 	await openWorkflow();
 	await clearSandboxLog(stack.sandbox!.url);
