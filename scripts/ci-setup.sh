@@ -12,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v curl >/dev/null 2>&1 || need+=(curl) # the e2e test runs npm start's printed curl line
 if ((${#need[@]})); then
 	echo "== apt-get install ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
