@@ -53,7 +53,7 @@ export interface EmarsysTarget {
 export interface StackOptions {
 	/** n8n's HTTP port (editor, REST, webhooks). */
 	n8nPort: number;
-	/** Port of n8n's task-runner broker (n8n's default 5679 is taken by nothing we know, but be explicit). */
+	/** Port of n8n's task-runner broker (n8n's default is 5679; always set, so that two n8n instances do not collide). */
 	brokerPort: number;
 	/** Sandbox port; 0 = any free port. Ignored when `target` is given (real Emarsys). */
 	sandboxPort?: number;
