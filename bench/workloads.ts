@@ -9,6 +9,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { SEED_FIELDS } from '../sandbox/seed';
 import type { SignedClient } from './lib/signed';
 
 export type OpName = 'upsert' | 'upsertAutoMap' | 'get' | 'getWithChoiceLabels' | 'trigger';
@@ -32,15 +33,27 @@ export function email(prefix: string, i: number): string {
 
 /** The contact stored by seeding / written by upsert for item i (field id -> value). */
 export function contactFields(prefix: string, i: number): IDataObject {
+	const pick = (fieldId: number, k: number) => {
+		const ids = choiceIds(fieldId);
+		return ids[k % ids.length];
+	};
+	const multi = choiceIds(10500);
 	return {
 		'3': email(prefix, i),
 		'1': `First${i}`,
 		'2': `Last${i}`,
-		'5': (i % 2) + 1,
-		'14': [12, 65, 73, 184, 185][i % 5],
-		'46': (i % 2) + 1,
-		'10500': [[1], [2, 3], [5], [1, 5]][i % 4],
+		'5': pick(5, i),
+		'14': pick(14, i),
+		'46': pick(46, i),
+		'10500': i % 2 ? [multi[i % multi.length]] : [multi[0], multi[multi.length - 1]],
 	};
+}
+
+/** Choice IDs the sandbox's seed defines for a field (so seeding follows seed changes). */
+function choiceIds(fieldId: number): number[] {
+	const ids = SEED_FIELDS.find((field) => field.id === fieldId)?.choices?.map((choice) => choice.id) ?? [];
+	if (ids.length === 0) throw new Error(`the sandbox seed has no choices for field ${fieldId}`);
+	return ids;
 }
 
 export interface ExpectedCalls {
