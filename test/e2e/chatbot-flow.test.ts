@@ -176,6 +176,12 @@ test('no secret appears in the sandbox request log or in the n8n log', async () 
 	}
 });
 
+test('n8n tried no outbound connection (telemetry, catalogues, version checks are off)', () => {
+	// Machines here reach no internet host, so every attempt would leave a DNS or connect error in the log.
+	const n8nLog = fs.readFileSync(stack.n8nLogFile, 'utf8');
+	expect(n8nLog).not.toMatch(/ENOTFOUND|EAI_AGAIN|getaddrinfo|ECONNREFUSED|ETIMEDOUT/);
+});
+
 test('stopping ends n8n, its task runner and the sandbox: no process is left behind', async () => {
 	const sandboxPort = stack.sandbox!.port;
 	expect(processesMentioning(stack.userFolder).length).toBeGreaterThanOrEqual(1);
