@@ -14,6 +14,10 @@ command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v curl >/dev/null 2>&1 || need+=(curl) # the e2e test runs npm start's printed curl line
 if ((${#need[@]})); then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "Missing: ${need[*]}. Install them once as root (Debian): apt-get update && apt-get install -y ${need[*]}" >&2
+		exit 1
+	fi
 	echo "== apt-get install ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
