@@ -283,4 +283,20 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		expect(triggers).toHaveLength(1);
 		expect(triggers[0]).toMatchObject({ eventId: 1002, contactId: 100003, triggerId: 'reset-42' });
 	});
+
+	// Parameters without an expression are read once per run (see ItemParameters); one with an
+	// expression nested inside a collection must still be resolved for every item.
+	it('event.trigger resolves an expression nested in Options for each item, next to constant parameters', async () => {
+		const { error } = await run(env, auth, {
+			resource: 'event', operation: 'trigger', eventId: '1002', keyId: '3', contactId: '={{ $json.email }}', eventData: '{}',
+			options: { triggerId: '={{ "chat-" + $json.message }}' },
+		}, [{ email: 'ada@example.com', message: 'm1' }, { email: 'grace@example.com', message: 'm2' }, { email: 'alan@example.com', message: 'm3' }]);
+		expect(error).toBeUndefined();
+		const triggers = await env.sandbox.getTriggers();
+		expect(triggers.map((t) => [t.eventId, t.contactId, t.triggerId])).toEqual([
+			[1002, 100001, 'chat-m1'],
+			[1002, 100003, 'chat-m2'],
+			[1002, 100002, 'chat-m3'],
+		]);
+	});
 });

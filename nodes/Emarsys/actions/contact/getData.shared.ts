@@ -11,6 +11,7 @@ import {
 	splitMultiChoice,
 	type EmarsysField,
 } from '../../helpers/fields';
+import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import {
 	inputError,
@@ -96,16 +97,17 @@ export async function executeGetData(
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
+	const params = new ItemParameters(this);
 	const inputs: ItemInput[] = [];
 
 	// 1. Validate every item before any call.
 	for (let i = 0; i < items.length; i++) {
 		await results.run(i, () => {
-			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			const options = params.get('options', i, {}) as IDataObject;
 			inputs[i] = {
-				keyId: requireKeyId(node, i, this.getNodeParameter('keyId', i)),
-				keyValue: requireContactKey(node, i, 'contactId', this.getNodeParameter('contactId', i)),
-				fields: requireFieldIds(node, i, 'fields', this.getNodeParameter('fields', i, []), MAX_FIELDS_PER_CALL),
+				keyId: requireKeyId(node, i, params.get('keyId', i)),
+				keyValue: requireContactKey(node, i, 'contactId', params.get('contactId', i)),
+				fields: requireFieldIds(node, i, 'fields', params.get('fields', i, []), MAX_FIELDS_PER_CALL),
 				outputKeys: String(options.outputKeys ?? 'id'),
 				language: withLabels ? requireLanguage(node, i, options.language) : 'en',
 			};

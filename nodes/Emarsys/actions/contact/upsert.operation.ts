@@ -9,6 +9,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { chunkEntries, errorsByKey, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
 import { findField, getFieldList, isMultiChoice, type EmarsysField } from '../../helpers/fields';
+import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, requireKeyId } from '../../helpers/validation';
 import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../../transport';
@@ -111,34 +112,35 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
+	const params = new ItemParameters(this);
 	const raw: Array<{ keyId: string; contactId: string; mode: string; values: IDataObject; schema: ResourceMapperField[]; create: boolean }> = [];
 
 	// 1. Read and check parameters of every item (no call yet).
 	let needFieldList = false;
 	for (let i = 0; i < items.length; i++) {
 		await results.run(i, () => {
-			const keyId = requireKeyId(node, i, this.getNodeParameter('keyId', i));
-			const contactIdParam = this.getNodeParameter('contactId', i, '') as unknown;
+			const keyId = requireKeyId(node, i, params.get('keyId', i));
+			const contactIdParam = params.get('contactId', i, '') as unknown;
 			const contactId =
 				typeof contactIdParam === 'number' ? String(contactIdParam) : typeof contactIdParam === 'string' ? contactIdParam.trim() : '';
 			if (contactIdParam !== '' && contactIdParam !== undefined && contactIdParam !== null && contactId === '') {
 				throw inputError(node, i, 'contactId', `must be text, got ${typeof contactIdParam}`);
 			}
-			const mode = this.getNodeParameter('columns.mappingMode', i, 'defineBelow') as string;
+			const mode = params.get('columns.mappingMode', i, 'defineBelow') as string;
 			let values: IDataObject;
 			if (mode === 'autoMapInputData') {
 				values = { ...items[i].json };
 				needFieldList = true;
 			} else {
-				values = (this.getNodeParameter('columns.value', i, {}) ?? {}) as IDataObject;
+				values = (params.get('columns.value', i, {}) ?? {}) as IDataObject;
 				for (const key of Object.keys(values)) {
 					if (!/^\d+$/.test(key)) {
 						throw inputError(node, i, 'columns', `"${key}" is not a field ID (Emarsys field IDs are whole numbers)`, 'Refresh the field list of Contact Data.');
 					}
 				}
 			}
-			const schema = (this.getNodeParameter('columns.schema', i, []) ?? []) as ResourceMapperField[];
-			const create = this.getNodeParameter('createIfMissing', i, true) as boolean;
+			const schema = (params.get('columns.schema', i, []) ?? []) as ResourceMapperField[];
+			const create = params.get('createIfMissing', i, true) as boolean;
 			if (!/^\d+$/.test(keyId) && keyId !== 'id' && keyId !== 'uid') needFieldList = true;
 			raw[i] = { keyId, contactId, mode, values, schema, create };
 		});

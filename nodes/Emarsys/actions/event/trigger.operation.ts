@@ -1,8 +1,9 @@
 import { randomUUID } from 'crypto';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { chunkEntries, errorsByKey, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import {
 	inputError,
@@ -84,15 +85,16 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
+	const params = new ItemParameters(this);
 	const entries: Entry[] = [];
 
 	for (let i = 0; i < items.length; i++) {
 		await results.run(i, () => {
-			const eventId = requireFieldIdLike(this, i);
-			const keyId = requireKeyId(node, i, this.getNodeParameter('keyId', i));
-			const externalId = requireContactKey(node, i, 'contactId', this.getNodeParameter('contactId', i));
-			const data = requireJsonObject(node, i, 'eventData', this.getNodeParameter('eventData', i, '{}'));
-			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			const eventId = requireEventId(node, i, params.get('eventId', i));
+			const keyId = requireKeyId(node, i, params.get('keyId', i));
+			const externalId = requireContactKey(node, i, 'contactId', params.get('contactId', i));
+			const data = requireJsonObject(node, i, 'eventData', params.get('eventData', i, '{}'));
+			const options = params.get('options', i, {}) as IDataObject;
 			const eventTime = requireUtcTime(node, i, 'options.eventTime', options.eventTime);
 			let triggerId = typeof options.triggerId === 'string' ? options.triggerId.trim() : options.triggerId;
 			if (triggerId === undefined || triggerId === null || triggerId === '') triggerId = `n8n-${randomUUID()}`;
@@ -169,13 +171,12 @@ export async function execute(
 	return results.toItems();
 }
 
-function requireFieldIdLike(ctx: IExecuteFunctions, itemIndex: number): string {
-	const value = ctx.getNodeParameter('eventId', itemIndex);
+function requireEventId(node: INode, itemIndex: number, value: unknown): string {
 	try {
-		return requireFieldId(ctx.getNode(), itemIndex, 'eventId', value);
+		return requireFieldId(node, itemIndex, 'eventId', value);
 	} catch {
 		throw inputError(
-			ctx.getNode(),
+			node,
 			itemIndex,
 			'eventId',
 			`"${String(value)}" is not an external event ID (a whole number)`,

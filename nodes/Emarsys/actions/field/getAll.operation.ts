@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getFieldList } from '../../helpers/fields';
+import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireLanguage } from '../../helpers/validation';
 import type { EmarsysClient } from '../../transport';
@@ -23,10 +24,11 @@ export async function execute(
 	client: EmarsysClient,
 ): Promise<INodeExecutionData[]> {
 	const results = new ItemResults(this, items.length);
+	const params = new ItemParameters(this);
 	const languages: string[] = [];
 	for (let i = 0; i < items.length; i++) {
 		await results.run(i, () => {
-			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			const options = params.get('options', i, {}) as IDataObject;
 			languages[i] = requireLanguage(this.getNode(), i, options.language);
 		});
 	}

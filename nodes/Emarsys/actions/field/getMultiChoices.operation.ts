@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getMultiChoiceLists } from '../../helpers/fields';
+import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireFieldId, requireLanguage } from '../../helpers/validation';
 import type { EmarsysClient } from '../../transport';
@@ -34,13 +35,14 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
+	const params = new ItemParameters(this);
 	const inputs: Array<{ fieldId: string; language: string }> = [];
 	const fieldsByLanguage = new Map<string, string[]>();
 	for (let i = 0; i < items.length; i++) {
 		await results.run(i, () => {
-			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			const options = params.get('options', i, {}) as IDataObject;
 			const input = {
-				fieldId: requireFieldId(node, i, 'fieldId', this.getNodeParameter('fieldId', i)),
+				fieldId: requireFieldId(node, i, 'fieldId', params.get('fieldId', i)),
 				language: requireLanguage(node, i, options.language),
 			};
 			inputs[i] = input;

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getSingleChoiceList } from '../../helpers/fields';
+import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireFieldId, requireLanguage } from '../../helpers/validation';
 import type { EmarsysClient } from '../../transport';
@@ -34,12 +35,13 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
+	const params = new ItemParameters(this);
 	const inputs: Array<{ fieldId: string; language: string }> = [];
 	for (let i = 0; i < items.length; i++) {
 		await results.run(i, () => {
-			const options = this.getNodeParameter('options', i, {}) as IDataObject;
+			const options = params.get('options', i, {}) as IDataObject;
 			inputs[i] = {
-				fieldId: requireFieldId(node, i, 'fieldId', this.getNodeParameter('fieldId', i)),
+				fieldId: requireFieldId(node, i, 'fieldId', params.get('fieldId', i)),
 				language: requireLanguage(node, i, options.language),
 			};
 		});
