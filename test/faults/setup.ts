@@ -6,19 +6,12 @@
  */
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { EmarsysApi } from '../../credentials/EmarsysApi.credentials';
-import { EmarsysOAuth2Api } from '../../credentials/EmarsysOAuth2Api.credentials';
-import { Emarsys } from '../../nodes/Emarsys/Emarsys.node';
 import { retryTiming } from '../../nodes/Emarsys/transport';
-import { createHarness, type CredentialsByType, type N8nHarness, type RunNodeResult } from '../helpers/n8n-harness';
-import { startTestSandbox, type LogEntry, type TestSandbox } from '../helpers/sandbox';
+import { apiCalls as allApiCalls, createEnv, credentialsFor, type Auth, type Env } from '../helpers/emarsys-env';
+import type { RunNodeResult } from '../helpers/n8n-harness';
+import type { LogEntry, TestSandbox } from '../helpers/sandbox';
 
-export type Auth = 'wsse' | 'oAuth2';
-
-export interface Env {
-	sandbox: TestSandbox;
-	harness: N8nHarness;
-}
+export type { Auth, Env };
 
 /**
  * Real waits for rate limits (the transport waits until X-RateLimit-Reset, up to 60 s), short
@@ -31,26 +24,7 @@ export function faultTiming(): void {
 
 export async function startEnv(): Promise<Env> {
 	faultTiming();
-	const sandbox = await startTestSandbox();
-	const harness = createHarness({
-		nodeTypes: [new Emarsys()],
-		credentialTypes: [new EmarsysApi(), new EmarsysOAuth2Api()],
-	});
-	return { sandbox, harness };
-}
-
-export function credentialsFor(sandbox: TestSandbox, auth: Auth): CredentialsByType {
-	if (auth === 'wsse') {
-		return { emarsysApi: { username: sandbox.credentials.wsseUser, secret: sandbox.credentials.wsseSecret, baseUrl: sandbox.v2 } };
-	}
-	return {
-		emarsysOAuth2Api: {
-			clientId: sandbox.credentials.oidcClientId,
-			clientSecret: sandbox.credentials.oidcClientSecret,
-			accessTokenUrl: sandbox.tokenUrl,
-			baseUrl: sandbox.v3,
-		},
-	};
+	return await createEnv();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,9 +158,7 @@ export async function lastSeq(env: Env): Promise<number> {
 
 /** API calls in the sandbox log after `since`, with `endpoint` = path below /api/vN/ (no trailing slash). */
 export async function apiCalls(sandbox: TestSandbox, since = 0): Promise<Array<LogEntry & { endpoint: string }>> {
-	return (await sandbox.getLog(since))
-		.filter((entry) => /^\/api\/v\d\//.test(entry.path))
-		.map((entry) => ({ ...entry, endpoint: entry.path.replace(/^\/api\/v\d\//, '').replace(/\/+$/, '') }));
+	return (await allApiCalls(sandbox, since)).map((entry) => ({ ...entry, endpoint: entry.endpoint.replace(/\/+$/, '') }));
 }
 
 /** Polls `check` every 25 ms until it is true (or throws after `timeoutMs`). */

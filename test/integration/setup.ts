@@ -1,20 +1,11 @@
 /** Shared setup of the node's integration tests: real n8n-core harness + sandbox on a free port. */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { EmarsysApi } from '../../credentials/EmarsysApi.credentials';
-import { EmarsysOAuth2Api } from '../../credentials/EmarsysOAuth2Api.credentials';
-import { Emarsys } from '../../nodes/Emarsys/Emarsys.node';
 import { retryTiming } from '../../nodes/Emarsys/transport';
-import { createHarness, type CredentialsByType, type InputItems, type N8nHarness } from '../helpers/n8n-harness';
-import { startTestSandbox, type LogEntry, type TestSandbox } from '../helpers/sandbox';
+import { apiCalls, AUTHS, createEnv, credentialsFor, type Auth, type Env } from '../helpers/emarsys-env';
+import type { InputItems } from '../helpers/n8n-harness';
 
-export type Auth = 'wsse' | 'oAuth2';
-export const AUTHS: Auth[] = ['wsse', 'oAuth2'];
-
-export interface Env {
-	sandbox: TestSandbox;
-	harness: N8nHarness;
-}
+export { apiCalls, AUTHS, credentialsFor, type Auth, type Env };
 
 /** Keeps backoff waits short in tests (the transport clamps every wait to maxDelayMs). */
 export function fastRetries(): void {
@@ -24,32 +15,7 @@ export function fastRetries(): void {
 
 export async function startEnv(): Promise<Env> {
 	fastRetries();
-	const sandbox = await startTestSandbox();
-	const harness = createHarness({
-		nodeTypes: [new Emarsys()],
-		credentialTypes: [new EmarsysApi(), new EmarsysOAuth2Api()],
-	});
-	return { sandbox, harness };
-}
-
-export function credentialsFor(sandbox: TestSandbox, auth: Auth): CredentialsByType {
-	if (auth === 'wsse') {
-		return {
-			emarsysApi: {
-				username: sandbox.credentials.wsseUser,
-				secret: sandbox.credentials.wsseSecret,
-				baseUrl: sandbox.v2,
-			},
-		};
-	}
-	return {
-		emarsysOAuth2Api: {
-			clientId: sandbox.credentials.oidcClientId,
-			clientSecret: sandbox.credentials.oidcClientSecret,
-			accessTokenUrl: sandbox.tokenUrl,
-			baseUrl: sandbox.v3,
-		},
-	};
+	return await createEnv();
 }
 
 export async function run(
@@ -67,14 +33,6 @@ export async function run(
 		inputItems,
 		continueOnFail: extra.continueOnFail,
 	});
-}
-
-/** API calls in the sandbox log (token endpoint excluded), with the path below /api/vN/. */
-export async function apiCalls(sandbox: TestSandbox, since = 0): Promise<Array<LogEntry & { endpoint: string }>> {
-	const log = await sandbox.getLog(since);
-	return log
-		.filter((entry) => /^\/api\/v\d\//.test(entry.path))
-		.map((entry) => ({ ...entry, endpoint: entry.path.replace(/^\/api\/v\d\//, '') }));
 }
 
 export function jsonOf(items: Array<{ json: IDataObject }>): IDataObject[] {
