@@ -1,4 +1,5 @@
-import { MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES } from '../transport';
+import { MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysReply } from '../transport';
+import type { ItemResults } from './results';
 
 /**
  * Splits entries, in order, into chunks Emarsys accepts: at most `maxCount` entries and at most
@@ -88,4 +89,69 @@ export function errorsByKey(errors: unknown): Map<string, KeyedError> {
 		byKey.set(normalizeKey(key), { code: Number(code), message: String(message) });
 	}
 	return byKey;
+}
+
+/** What a batch write (`PUT contact`, `event/{id}/trigger`) answers in `data`. */
+export interface BatchAnswer {
+	ids?: unknown[];
+	errors?: unknown;
+}
+
+export interface BatchWrite<E extends { itemIndex: number }> {
+	/** Entries with the same group key may share a call; groups keep their first-seen order. */
+	groupKey: (entry: E) => string;
+	/** The contact's key value, by which Emarsys reports per-contact errors. */
+	contactKey: (entry: E) => string;
+	/** Size of one entry's JSON in the payload. */
+	sizeOf: (entry: E) => number;
+	/** Makes the call for one chunk (entries of one group, in input order). */
+	send: (chunk: E[]) => Promise<EmarsysReply<BatchAnswer>>;
+	/** The error of an entry that Emarsys reported as failed. */
+	errorFor: (entry: E, error: KeyedError) => Error;
+	/** Records the outputs of the entries of a chunk that succeeded, in chunk order. */
+	onSuccess: (succeeded: E[], answer: BatchAnswer) => void;
+}
+
+/**
+ * Sends entries to a batch write of Emarsys, at most 1000 per call and under 10 MB, in input order.
+ * A failed call fails the items of its chunk; a per-contact error in the answer fails only the
+ * items that carried that contact.
+ */
+export async function sendInBatches<E extends { itemIndex: number }>(
+	entries: E[],
+	results: ItemResults,
+	write: BatchWrite<E>,
+): Promise<void> {
+	const groups = new Map<string, E[]>();
+	for (const entry of entries) {
+		const key = write.groupKey(entry);
+		const group = groups.get(key);
+		if (group) group.push(entry);
+		else groups.set(key, [entry]);
+	}
+	for (const group of groups.values()) {
+		const chunks = chunkEntries(group, {
+			maxCount: MAX_BATCH_SIZE,
+			sizeOf: write.sizeOf,
+			// Errors come back keyed by contact: each contact at most once per call keeps them unambiguous.
+			keyOf: (entry) => normalizeKey(write.contactKey(entry)),
+		});
+		for (const chunk of chunks) {
+			let reply: EmarsysReply<BatchAnswer>;
+			try {
+				reply = await write.send(chunk);
+			} catch (error) {
+				for (const entry of chunk) results.fail(entry.itemIndex, error);
+				continue;
+			}
+			const errorByKey = errorsByKey(reply.data?.errors);
+			const succeeded: E[] = [];
+			for (const entry of chunk) {
+				const error = errorByKey.get(normalizeKey(write.contactKey(entry)));
+				if (error) results.fail(entry.itemIndex, write.errorFor(entry, error));
+				else succeeded.push(entry);
+			}
+			write.onSuccess(succeeded, reply.data ?? {});
+		}
+	}
 }

@@ -7,12 +7,12 @@ import type {
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { chunkEntries, errorsByKey, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import { jsonBytes, sendInBatches, type BatchAnswer } from '../../helpers/batch';
 import { findField, getFieldList, isMultiChoice, type EmarsysField } from '../../helpers/fields';
 import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, requireKeyId } from '../../helpers/validation';
-import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../../transport';
+import { emarsysApiError, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../../transport';
 import { keyIdProperty, requestOptions } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -220,52 +220,30 @@ export async function execute(
 	}
 
 	// 3. Send, grouped by key field and switch, in input order.
-	const byIndex = new Map(entries.map((entry) => [entry.itemIndex, entry]));
-	const groups = groupBy(
-		entries.map((entry) => entry.itemIndex),
-		(i) => `${byIndex.get(i)!.keyId}|${byIndex.get(i)!.create ? 1 : 0}`,
-	);
-	for (const members of groups.values()) {
-		const groupEntries = members.map((i) => byIndex.get(i)!);
-		const { keyId, create } = groupEntries[0];
-		const chunks = chunkEntries(groupEntries, {
-			maxCount: MAX_BATCH_SIZE,
-			sizeOf: (entry) => jsonBytes(entry.values),
-			keyOf: (entry) => normalizeKey(entry.keyValue),
-		});
-		for (const chunk of chunks) {
-			let reply;
-			try {
-				reply = await client.request<{ ids?: unknown[]; errors?: Record<string, Record<string, string>> | unknown[] }>({
-					method: 'PUT',
-					endpoint: 'contact/',
-					qs: create ? { create_if_not_exists: 1 } : undefined,
-					body: { key_id: keyId, contacts: chunk.map((entry) => entry.values) },
-					retryable: true,
-					itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
-				});
-			} catch (error) {
-				for (const entry of chunk) results.fail(entry.itemIndex, error);
-				continue;
-			}
-			const errorByKey = errorsByKey(reply.data?.errors);
-			const ids = Array.isArray(reply.data?.ids) ? reply.data!.ids! : [];
-			const succeeded = chunk.filter((entry) => !errorByKey.has(normalizeKey(entry.keyValue)));
+	await sendInBatches(entries, results, {
+		groupKey: (entry) => `${entry.keyId}|${entry.create ? 1 : 0}`,
+		contactKey: (entry) => entry.keyValue,
+		sizeOf: (entry) => jsonBytes(entry.values),
+		send: async (chunk) =>
+			await client.request<BatchAnswer>({
+				method: 'PUT',
+				endpoint: 'contact/',
+				qs: chunk[0].create ? { create_if_not_exists: 1 } : undefined,
+				body: { key_id: chunk[0].keyId, contacts: chunk.map((entry) => entry.values) },
+				retryable: true,
+				itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
+			}),
+		errorFor: (entry, error) =>
+			emarsysApiError(node, {
+				replyCode: error.code,
+				replyText: error.message,
+				itemIndex: entry.itemIndex,
+				endpoint: 'contact',
+			}),
+		onSuccess: (succeeded, answer) => {
+			// Emarsys lists the ids of the contacts it wrote, in order; only a full list can be paired.
+			const ids = Array.isArray(answer.ids) ? answer.ids : [];
 			const idsMatch = ids.length === succeeded.length;
-			for (const entry of chunk) {
-				const error = errorByKey.get(normalizeKey(entry.keyValue));
-				if (error) {
-					results.fail(
-						entry.itemIndex,
-						emarsysApiError(node, {
-							replyCode: error.code,
-							replyText: error.message,
-							itemIndex: entry.itemIndex,
-							endpoint: 'contact',
-						}),
-					);
-				}
-			}
 			succeeded.forEach((entry, position) => {
 				results.add(entry.itemIndex, {
 					...(idsMatch ? { id: String(ids[position]) } : {}),
@@ -274,7 +252,7 @@ export async function execute(
 					fields: entry.values,
 				});
 			});
-		}
-	}
+		},
+	});
 	return results.toItems();
 }

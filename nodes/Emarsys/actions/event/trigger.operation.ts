@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { chunkEntries, errorsByKey, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import { jsonBytes, sendInBatches, type BatchAnswer } from '../../helpers/batch';
 import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import {
@@ -13,7 +13,7 @@ import {
 	requireKeyId,
 	requireUtcTime,
 } from '../../helpers/validation';
-import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../../transport';
+import { emarsysApiError, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../../transport';
 import { contactIdProperty, keyIdProperty, optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -113,61 +113,39 @@ export async function execute(
 		});
 	}
 
-	const byIndex = new Map(entries.map((entry) => [entry.itemIndex, entry]));
-	const groups = groupBy(
-		entries.map((entry) => entry.itemIndex),
-		(i) => `${byIndex.get(i)!.eventId}|${byIndex.get(i)!.keyId}`,
-	);
-	for (const members of groups.values()) {
-		const groupEntries = members.map((i) => byIndex.get(i)!);
-		const { eventId, keyId } = groupEntries[0];
-		const chunks = chunkEntries(groupEntries, {
-			maxCount: MAX_BATCH_SIZE,
-			sizeOf: (entry) => jsonBytes(entry.contact),
-			// Errors come back keyed by external_id: one contact once per call keeps them unambiguous.
-			keyOf: (entry) => normalizeKey(entry.externalId),
-		});
-		for (const chunk of chunks) {
-			let reply;
-			try {
-				reply = await client.request<{ ids?: unknown[]; errors?: Record<string, Record<string, string>> | unknown[] }>({
-					method: 'POST',
-					endpoint: `event/${encodeURIComponent(eventId)}/trigger`,
-					body: { key_id: keyId, contacts: chunk.map((entry) => entry.contact) },
-					// Every contact carries a trigger_id, so Emarsys deduplicates a repeated call.
-					retryable: true,
-					itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
-				});
-			} catch (error) {
-				for (const entry of chunk) results.fail(entry.itemIndex, error);
-				continue;
-			}
-			const errorByKey = errorsByKey(reply.data?.errors);
-			for (const entry of chunk) {
-				const error = errorByKey.get(normalizeKey(entry.externalId));
-				if (error) {
-					results.fail(
-						entry.itemIndex,
-						emarsysApiError(node, {
-							replyCode: error.code,
-							replyText: error.message,
-							itemIndex: entry.itemIndex,
-							endpoint: `event/${eventId}/trigger`,
-						}),
-					);
-					continue;
-				}
+	await sendInBatches(entries, results, {
+		groupKey: (entry) => `${entry.eventId}|${entry.keyId}`,
+		contactKey: (entry) => entry.externalId,
+		sizeOf: (entry) => jsonBytes(entry.contact),
+		send: async (chunk) =>
+			await client.request<BatchAnswer>({
+				method: 'POST',
+				endpoint: `event/${encodeURIComponent(chunk[0].eventId)}/trigger`,
+				body: { key_id: chunk[0].keyId, contacts: chunk.map((entry) => entry.contact) },
+				// Every contact carries a trigger_id, so Emarsys deduplicates a repeated call.
+				retryable: true,
+				itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
+			}),
+		errorFor: (entry, error) =>
+			emarsysApiError(node, {
+				replyCode: error.code,
+				replyText: error.message,
+				itemIndex: entry.itemIndex,
+				endpoint: `event/${entry.eventId}/trigger`,
+			}),
+		onSuccess: (succeeded) => {
+			for (const entry of succeeded) {
 				results.add(entry.itemIndex, {
 					success: true,
-					eventId,
-					keyId,
+					eventId: entry.eventId,
+					keyId: entry.keyId,
 					contactId: entry.externalId,
 					triggerId: entry.contact.trigger_id,
 					...(entry.contact.event_time ? { eventTime: entry.contact.event_time } : {}),
 				});
 			}
-		}
-	}
+		},
+	});
 	return results.toItems();
 }
 
