@@ -1,3 +1,5 @@
+import { sleep } from 'n8n-workflow';
+
 import { MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysReply } from '../transport';
 import type { ItemResults } from './results';
 
@@ -116,6 +118,9 @@ export interface BatchWrite<E extends { itemIndex: number }> {
  * Sends entries to a batch write of Emarsys, at most 1000 per call and under 10 MB, in input order.
  * A failed call fails the items of its chunk; a per-contact error in the answer fails only the
  * items that carried that contact.
+ *
+ * Calls go one at a time, in order. The bookkeeping of an answer (errors, output items) is done
+ * while the next call is on the wire, so that on large runs it costs no wall time.
  */
 export async function sendInBatches<E extends { itemIndex: number }>(
 	entries: E[],
@@ -129,29 +134,74 @@ export async function sendInBatches<E extends { itemIndex: number }>(
 		if (group) group.push(entry);
 		else groups.set(key, [entry]);
 	}
+	const chunks: E[][] = [];
 	for (const group of groups.values()) {
-		const chunks = chunkEntries(group, {
-			maxCount: MAX_BATCH_SIZE,
-			sizeOf: write.sizeOf,
-			// Errors come back keyed by contact: each contact at most once per call keeps them unambiguous.
-			keyOf: (entry) => normalizeKey(write.contactKey(entry)),
-		});
-		for (const chunk of chunks) {
-			let reply: EmarsysReply<BatchAnswer>;
-			try {
-				reply = await write.send(chunk);
-			} catch (error) {
-				for (const entry of chunk) results.fail(entry.itemIndex, error);
-				continue;
-			}
-			const errorByKey = errorsByKey(reply.data?.errors);
-			const succeeded: E[] = [];
+		chunks.push(
+			...chunkEntries(group, {
+				maxCount: MAX_BATCH_SIZE,
+				sizeOf: write.sizeOf,
+				// Errors come back keyed by contact: each contact at most once per call keeps them unambiguous.
+				keyOf: (entry) => normalizeKey(write.contactKey(entry)),
+			}),
+		);
+	}
+
+	type Answer = Outcome<EmarsysReply<BatchAnswer>>;
+	const record = (chunk: E[], outcome: Answer, errorByKey: Map<string, KeyedError>) => {
+		if (!outcome.ok) {
+			for (const entry of chunk) results.fail(entry.itemIndex, outcome.error);
+			return;
+		}
+		let succeeded = chunk;
+		if (errorByKey.size > 0) {
+			succeeded = [];
 			for (const entry of chunk) {
 				const error = errorByKey.get(normalizeKey(write.contactKey(entry)));
 				if (error) results.fail(entry.itemIndex, write.errorFor(entry, error));
 				else succeeded.push(entry);
 			}
-			write.onSuccess(succeeded, reply.data ?? {});
+		}
+		write.onSuccess(succeeded, outcome.value.data ?? {});
+	};
+	const errorsOf = (outcome: Answer) => (outcome.ok ? errorsByKey(outcome.value.data?.errors) : new Map<string, KeyedError>());
+
+	let previous: { chunk: E[]; outcome: Promise<Answer> } | undefined;
+	for (const chunk of chunks) {
+		if (previous) {
+			const outcome = await previous.outcome;
+			const errorByKey = errorsOf(outcome);
+			if (!outcome.ok || errorByKey.size > 0) {
+				// A failure is recorded before the next call: without Continue On Fail it stops the node here.
+				record(previous.chunk, outcome, errorByKey);
+				previous = { chunk, outcome: settle(write.send(chunk)) };
+			} else {
+				const next = { chunk, outcome: settle(write.send(chunk)) };
+				// Let the next call go out, then record this answer while it is on the wire.
+				await yieldToEventLoop();
+				record(previous.chunk, outcome, errorByKey);
+				previous = next;
+			}
+		} else {
+			previous = { chunk, outcome: settle(write.send(chunk)) };
 		}
 	}
+	if (previous) {
+		const outcome = await previous.outcome;
+		record(previous.chunk, outcome, errorsOf(outcome));
+	}
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+async function settle<T>(promise: Promise<T>): Promise<Outcome<T>> {
+	try {
+		return { ok: true, value: await promise };
+	} catch (error) {
+		return { ok: false, error };
+	}
+}
+
+/** Resolves on the next timer tick: pending microtasks and I/O have run (a request started now is sent). */
+async function yieldToEventLoop(): Promise<void> {
+	await sleep(0);
 }

@@ -11,5 +11,5 @@ export async function execute(
 	items: INodeExecutionData[],
 	client: EmarsysClient,
 ): Promise<INodeExecutionData[]> {
-	return await executeGetData.call(this, items, client, false);
+	return await executeGetData.call(this, items, client, false, description);
 }

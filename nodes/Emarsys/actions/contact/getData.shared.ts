@@ -94,20 +94,32 @@ export async function executeGetData(
 	items: INodeExecutionData[],
 	client: EmarsysClient,
 	withLabels: boolean,
+	properties: INodeProperties[],
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
-	const params = new ItemParameters(this);
+	const params = new ItemParameters(this, properties);
 	const inputs: ItemInput[] = [];
+	// The same field list (a parameter without expression) is checked once, not once per item.
+	const checkedLists = new WeakMap<object, string[]>();
+	const checkedFields = (value: unknown, check: (value: unknown) => string[]): string[] => {
+		if (!value || typeof value !== 'object') return check(value);
+		let checked = checkedLists.get(value);
+		if (!checked) {
+			checked = check(value);
+			checkedLists.set(value, checked);
+		}
+		return checked;
+	};
 
 	// 1. Validate every item before any call.
 	for (let i = 0; i < items.length; i++) {
-		await results.run(i, () => {
+		results.runSync(i, () => {
 			const options = params.get('options', i, {}) as IDataObject;
 			inputs[i] = {
 				keyId: requireKeyId(node, i, params.get('keyId', i)),
 				keyValue: requireContactKey(node, i, 'contactId', params.get('contactId', i)),
-				fields: requireFieldIds(node, i, 'fields', params.get('fields', i, []), MAX_FIELDS_PER_CALL),
+				fields: checkedFields(params.get('fields', i, []), (value) => requireFieldIds(node, i, 'fields', value, MAX_FIELDS_PER_CALL)),
 				outputKeys: String(options.outputKeys ?? 'id'),
 				language: withLabels ? requireLanguage(node, i, options.language) : 'en',
 			};
@@ -131,10 +143,16 @@ export async function executeGetData(
 	}
 
 	// 2. getdata, grouped by key field and requested fields.
+	const joinedLists = new Map<string[], string>();
+	const joined = (list: string[]) => {
+		let text = joinedLists.get(list);
+		if (text === undefined) joinedLists.set(list, (text = list.join(',')));
+		return text;
+	};
 	const rowsByItem = new Map<number, IDataObject[]>();
 	const groups = groupBy(
 		valid.filter((i) => !results.failed(i)),
-		(i) => `${inputs[i].keyId}|${inputs[i].fields.join(',')}`,
+		(i) => `${inputs[i].keyId}|${joined(inputs[i].fields)}`,
 	);
 	for (const members of groups.values()) {
 		const { keyId, fields } = inputs[members[0]];
@@ -221,11 +239,12 @@ export async function executeGetData(
 	}
 
 	// 3. Choice labels: one call per single-choice field that came back with a value, one call for all multi-choice fields.
-	const labels = new Map<string, Map<string, string>>();
+	const labelsByField = new Map<string, Map<string, string>>();
 	if (withLabels) {
 		for (const language of new Set(valid.map((i) => inputs[i].language))) {
 			const fieldList = fieldLists.get(language);
 			if (!fieldList) continue;
+			const fieldById = new Map(fieldList.map((field) => [String(field.id), field]));
 			const usedSingle = new Set<string>();
 			const usedMulti = new Set<string>();
 			const itemsOfLanguage = valid.filter((i) => inputs[i].language === language && rowsByItem.has(i));
@@ -233,7 +252,7 @@ export async function executeGetData(
 				for (const row of rowsByItem.get(i) ?? []) {
 					for (const [key, value] of Object.entries(row)) {
 						if (value === null || value === '' || !/^\d+$/.test(key)) continue;
-						const field = fieldList.find((f) => String(f.id) === key);
+						const field = fieldById.get(key);
 						if (!field) continue;
 						if (isMultiChoice(field)) usedMulti.add(key);
 						else if (isSingleChoice(field)) usedSingle.add(key);
@@ -243,12 +262,12 @@ export async function executeGetData(
 			try {
 				for (const fieldId of usedSingle) {
 					const choices = await getSingleChoiceList(client, fieldId, language);
-					labels.set(`${language}:${fieldId}`, new Map(choices.map((c) => [String(c.id), c.choice])));
+					labelsByField.set(`${language}:${fieldId}`, new Map(choices.map((c) => [String(c.id), c.choice])));
 				}
 				if (usedMulti.size > 0) {
 					const lists = await getMultiChoiceLists(client, [...usedMulti], language);
 					for (const fieldId of usedMulti) {
-						labels.set(`${language}:${fieldId}`, new Map((lists[fieldId] ?? []).map((c) => [String(c.id), c.choice])));
+						labelsByField.set(`${language}:${fieldId}`, new Map((lists[fieldId] ?? []).map((c) => [String(c.id), c.choice])));
 					}
 				}
 			} catch (error) {
@@ -257,7 +276,10 @@ export async function executeGetData(
 		}
 	}
 
-	// 4. Output: one item per contact, in input order.
+	// 4. Output: one item per contact, in input order. How each returned column is named and
+	// labelled depends only on the item's settings: worked out once per settings and column.
+	type Column = { name: string; labels?: Map<string, string>; multi: boolean } | null;
+	const columnsBySettings = new Map<string, Map<string, Column>>();
 	for (const i of valid) {
 		if (results.failed(i)) continue;
 		const input = inputs[i];
@@ -265,29 +287,39 @@ export async function executeGetData(
 		const keyColumn = keyColumnOf(input.keyId, fieldList);
 		const stripKey =
 			input.fields.length > 0 && keyColumn !== undefined && /^\d+$/.test(keyColumn) && !input.fields.includes(keyColumn);
+		const settings = `${input.language}|${input.outputKeys}|${stripKey ? keyColumn : ''}`;
+		let columns = columnsBySettings.get(settings);
+		if (!columns) columnsBySettings.set(settings, (columns = new Map()));
 		const out: IDataObject[] = [];
 		for (const row of rowsByItem.get(i) ?? []) {
 			const json: IDataObject = {};
-			for (const [key, raw] of Object.entries(row)) {
-				if (stripKey && key === keyColumn) continue;
-				let value = raw;
-				const field = /^\d+$/.test(key) ? fieldList?.find((f) => String(f.id) === key) : undefined;
-				if (withLabels && field && value !== null && value !== '') {
-					const map = labels.get(`${input.language}:${key}`);
-					if (map && isMultiChoice(field)) {
-						value = splitMultiChoice(value).map((id) => map.get(id) ?? id);
-					} else if (map) {
-						value = map.get(String(value)) ?? value;
-					}
+			for (const key in row) {
+				let column = columns.get(key);
+				if (column === undefined) {
+					column = describeColumn(key, input, fieldList, stripKey ? keyColumn : undefined);
+					columns.set(key, column);
 				}
-				let name = key;
-				if (field && input.outputKeys === 'stringId' && field.string_id) name = field.string_id;
-				else if (field && input.outputKeys === 'name' && field.name) name = field.name;
-				json[name] = value;
+				if (column === null) continue;
+				let value = row[key];
+				if (column.labels && value !== null && value !== '') {
+					const map = column.labels;
+					value = column.multi ? splitMultiChoice(value).map((id) => map.get(id) ?? id) : (map.get(String(value)) ?? value);
+				}
+				json[column.name] = value;
 			}
 			out.push(json);
 		}
 		results.add(i, out);
+	}
+
+	function describeColumn(key: string, input: ItemInput, fieldList: EmarsysField[] | undefined, strippedKey: string | undefined): Column {
+		if (key === strippedKey) return null;
+		const field = /^\d+$/.test(key) ? fieldList?.find((f) => String(f.id) === key) : undefined;
+		const labels = withLabels && field ? labelsByField.get(`${input.language}:${key}`) : undefined;
+		let name = key;
+		if (field && input.outputKeys === 'stringId' && field.string_id) name = field.string_id;
+		else if (field && input.outputKeys === 'name' && field.name) name = field.name;
+		return { name, labels, multi: field !== undefined && isMultiChoice(field) };
 	}
 	return results.toItems();
 }

@@ -14,5 +14,5 @@ export async function execute(
 	items: INodeExecutionData[],
 	client: EmarsysClient,
 ): Promise<INodeExecutionData[]> {
-	return await executeGetData.call(this, items, client, true);
+	return await executeGetData.call(this, items, client, true, description);
 }

@@ -77,6 +77,30 @@ interface Entry {
 	keyValue: string;
 	values: IDataObject;
 	create: boolean;
+	/** Size of `values` as JSON. */
+	bytes: number;
+}
+
+/**
+ * Automatic mapping: which Emarsys field each input key names (a field ID, or a string ID as
+ * findField matches it). Keys absent from the map are not Emarsys fields; `id` and `uid` never are.
+ */
+function autoMapIndex(fields: EmarsysField[]): { get(key: string): string | undefined } {
+	const known = new Map<string, string | undefined>();
+	const ids = new Set(fields.map((field) => String(field.id)));
+	return {
+		get(key: string) {
+			if (known.has(key)) return known.get(key);
+			let fieldId: string | undefined;
+			if (/^\d+$/.test(key) && ids.has(key)) fieldId = key;
+			else if (key !== 'id' && key !== 'uid') {
+				const field = findField(fields, key);
+				fieldId = field ? String(field.id) : undefined;
+			}
+			known.set(key, fieldId);
+			return fieldId;
+		},
+	};
 }
 
 function toEmarsysValue(value: unknown, multi: boolean): unknown {
@@ -112,13 +136,13 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
-	const params = new ItemParameters(this);
+	const params = new ItemParameters(this, description);
 	const raw: Array<{ keyId: string; contactId: string; mode: string; values: IDataObject; schema: ResourceMapperField[]; create: boolean }> = [];
 
 	// 1. Read and check parameters of every item (no call yet).
 	let needFieldList = false;
 	for (let i = 0; i < items.length; i++) {
-		await results.run(i, () => {
+		results.runSync(i, () => {
 			const keyId = requireKeyId(node, i, params.get('keyId', i));
 			const contactIdParam = params.get('contactId', i, '') as unknown;
 			const contactId =
@@ -160,10 +184,24 @@ export async function execute(
 	}
 
 	// 2. Build each item's contact: field ID -> value, plus the key.
+	const fieldIdByKey = fields ? autoMapIndex(fields) : undefined;
+	const multiIdsBySchema = new Map<ResourceMapperField[], Set<string>>();
+	const multiIdsOf = (schema: ResourceMapperField[]): Set<string> => {
+		let ids = multiIdsBySchema.get(schema);
+		if (!ids) {
+			ids = new Set(
+				fields
+					? fields.filter(isMultiChoice).map((field) => String(field.id))
+					: schema.filter((field) => field.type === 'array').map((field) => field.id),
+			);
+			multiIdsBySchema.set(schema, ids);
+		}
+		return ids;
+	};
 	const entries: Entry[] = [];
 	for (let i = 0; i < items.length; i++) {
 		if (!raw[i] || results.failed(i)) continue;
-		await results.run(i, () => {
+		results.runSync(i, () => {
 			const { keyId, contactId, mode, values, schema, create } = raw[i];
 			let keyColumn = keyId;
 			if (!/^\d+$/.test(keyId) && keyId !== 'id' && keyId !== 'uid') {
@@ -172,23 +210,16 @@ export async function execute(
 				keyColumn = String(field.id);
 			}
 			const contact: IDataObject = {};
-			const multiIds = new Set(
-				fields
-					? fields.filter(isMultiChoice).map((field) => String(field.id))
-					: schema.filter((field) => field.type === 'array').map((field) => field.id),
-			);
-			for (const [key, value] of Object.entries(values)) {
+			const multiIds = multiIdsOf(schema);
+			let count = 0;
+			for (const key in values) {
+				const value = values[key];
 				if (value === undefined || value === null) continue;
-				let fieldId: string | undefined;
-				if (mode === 'autoMapInputData') {
-					if (/^\d+$/.test(key) && fields?.some((field) => String(field.id) === key)) fieldId = key;
-					else if (key === 'id' || key === 'uid') fieldId = undefined;
-					else fieldId = fields ? (findField(fields, key) ? String(findField(fields, key)!.id) : undefined) : undefined;
-					if (fieldId === undefined) continue; // not an Emarsys field: the input item carries other data too
-				} else {
-					fieldId = key;
-				}
+				// Automatic mapping: input keys that are not Emarsys fields are other data of the item.
+				const fieldId = mode === 'autoMapInputData' ? fieldIdByKey?.get(key) : key;
+				if (fieldId === undefined) continue;
 				contact[fieldId] = toEmarsysValue(value, multiIds.has(fieldId)) as IDataObject[string];
+				count++;
 			}
 			let keyValue = contactId;
 			if (keyValue === '') {
@@ -204,18 +235,22 @@ export async function execute(
 					'Fill in Contact ID, or map a value to the key field in Contact Data.',
 				);
 			}
-			if (keyColumn !== 'id' && keyColumn !== 'uid') contact[keyColumn] = keyValue;
-			else delete contact[keyColumn];
-			const count = Object.keys(contact).length;
+			if (keyColumn !== 'id' && keyColumn !== 'uid') {
+				if (contact[keyColumn] === undefined) count++;
+				contact[keyColumn] = keyValue;
+			} else if (contact[keyColumn] !== undefined) {
+				delete contact[keyColumn];
+				count--;
+			}
 			if (count > MAX_VALUES_PER_CONTACT) {
 				throw inputError(node, i, 'columns', `${count} field values; Emarsys accepts at most ${MAX_VALUES_PER_CONTACT} per contact`);
 			}
-			const size = jsonBytes(contact);
-			if (size > MAX_PAYLOAD_BYTES - 1024) {
-				throw inputError(node, i, 'columns', `the contact is ${size} bytes; Emarsys accepts at most 10 MB per call`);
-			}
 			const body: IDataObject = keyColumn === 'id' || keyColumn === 'uid' ? { [keyColumn]: keyValue, ...contact } : contact;
-			entries.push({ itemIndex: i, keyId: keyColumn, keyValue, values: body, create });
+			const bytes = jsonBytes(body);
+			if (bytes > MAX_PAYLOAD_BYTES - 1024) {
+				throw inputError(node, i, 'columns', `the contact is ${bytes} bytes; Emarsys accepts at most 10 MB per call`);
+			}
+			entries.push({ itemIndex: i, keyId: keyColumn, keyValue, values: body, create, bytes });
 		});
 	}
 
@@ -223,7 +258,7 @@ export async function execute(
 	await sendInBatches(entries, results, {
 		groupKey: (entry) => `${entry.keyId}|${entry.create ? 1 : 0}`,
 		contactKey: (entry) => entry.keyValue,
-		sizeOf: (entry) => jsonBytes(entry.values),
+		sizeOf: (entry) => entry.bytes,
 		send: async (chunk) =>
 			await client.request<BatchAnswer>({
 				method: 'PUT',
@@ -244,14 +279,14 @@ export async function execute(
 			// Emarsys lists the ids of the contacts it wrote, in order; only a full list can be paired.
 			const ids = Array.isArray(answer.ids) ? answer.ids : [];
 			const idsMatch = ids.length === succeeded.length;
-			succeeded.forEach((entry, position) => {
-				results.add(entry.itemIndex, {
-					...(idsMatch ? { id: String(ids[position]) } : {}),
-					keyId: entry.keyId,
-					contactId: entry.keyValue,
-					fields: entry.values,
-				});
-			});
+			for (let position = 0; position < succeeded.length; position++) {
+				const entry = succeeded[position];
+				const json: IDataObject = idsMatch ? { id: String(ids[position]) } : {};
+				json.keyId = entry.keyId;
+				json.contactId = entry.keyValue;
+				json.fields = entry.values;
+				results.add(entry.itemIndex, json);
+			}
 		},
 	});
 	return results.toItems();

@@ -71,6 +71,8 @@ interface Entry {
 	keyId: string;
 	contact: IDataObject;
 	externalId: string;
+	/** Size of `contact` as JSON. */
+	bytes: number;
 }
 
 /**
@@ -85,11 +87,11 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
-	const params = new ItemParameters(this);
+	const params = new ItemParameters(this, description);
 	const entries: Entry[] = [];
 
 	for (let i = 0; i < items.length; i++) {
-		await results.run(i, () => {
+		results.runSync(i, () => {
 			const eventId = requireEventId(node, i, params.get('eventId', i));
 			const keyId = requireKeyId(node, i, params.get('keyId', i));
 			const externalId = requireContactKey(node, i, 'contactId', params.get('contactId', i));
@@ -105,18 +107,18 @@ export async function execute(
 			const contact: IDataObject = { external_id: externalId, trigger_id: triggerId };
 			if (data && Object.keys(data).length > 0) contact.data = data;
 			if (eventTime) contact.event_time = eventTime;
-			const size = jsonBytes(contact);
-			if (size > MAX_PAYLOAD_BYTES - 1024) {
-				throw inputError(node, i, 'eventData', `the event is ${size} bytes; Emarsys accepts at most 10 MB per call`);
+			const bytes = jsonBytes(contact);
+			if (bytes > MAX_PAYLOAD_BYTES - 1024) {
+				throw inputError(node, i, 'eventData', `the event is ${bytes} bytes; Emarsys accepts at most 10 MB per call`);
 			}
-			entries.push({ itemIndex: i, eventId, keyId, contact, externalId });
+			entries.push({ itemIndex: i, eventId, keyId, contact, externalId, bytes });
 		});
 	}
 
 	await sendInBatches(entries, results, {
 		groupKey: (entry) => `${entry.eventId}|${entry.keyId}`,
 		contactKey: (entry) => entry.externalId,
-		sizeOf: (entry) => jsonBytes(entry.contact),
+		sizeOf: (entry) => entry.bytes,
 		send: async (chunk) =>
 			await client.request<BatchAnswer>({
 				method: 'POST',
@@ -135,14 +137,15 @@ export async function execute(
 			}),
 		onSuccess: (succeeded) => {
 			for (const entry of succeeded) {
-				results.add(entry.itemIndex, {
+				const json: IDataObject = {
 					success: true,
 					eventId: entry.eventId,
 					keyId: entry.keyId,
 					contactId: entry.externalId,
 					triggerId: entry.contact.trigger_id,
-					...(entry.contact.event_time ? { eventTime: entry.contact.event_time } : {}),
-				});
+				};
+				if (entry.contact.event_time) json.eventTime = entry.contact.event_time;
+				results.add(entry.itemIndex, json);
 			}
 		},
 	});

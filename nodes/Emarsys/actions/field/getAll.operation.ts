@@ -24,10 +24,10 @@ export async function execute(
 	client: EmarsysClient,
 ): Promise<INodeExecutionData[]> {
 	const results = new ItemResults(this, items.length);
-	const params = new ItemParameters(this);
+	const params = new ItemParameters(this, description);
 	const languages: string[] = [];
 	for (let i = 0; i < items.length; i++) {
-		await results.run(i, () => {
+		results.runSync(i, () => {
 			const options = params.get('options', i, {}) as IDataObject;
 			languages[i] = requireLanguage(this.getNode(), i, options.language);
 		});

@@ -35,10 +35,10 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
-	const params = new ItemParameters(this);
+	const params = new ItemParameters(this, description);
 	const inputs: Array<{ fieldId: string; language: string }> = [];
 	for (let i = 0; i < items.length; i++) {
-		await results.run(i, () => {
+		results.runSync(i, () => {
 			const options = params.get('options', i, {}) as IDataObject;
 			inputs[i] = {
 				fieldId: requireFieldId(node, i, 'fieldId', params.get('fieldId', i)),
