@@ -41,9 +41,8 @@ type FastPlan =
  *    get the same type checks n8n applies. Whatever the subset can't decide goes to n8n.
  */
 export class ItemParameters {
-	private readonly constants = new Map<string, unknown>();
-
-	private readonly plans = new Map<string, FastPlan | null>();
+	/** Per parameter name: its value when it holds no expression, else how to resolve it per item. */
+	private readonly readers = new Map<string, { constant: unknown } | { plan: FastPlan | null }>();
 
 	private inputItems?: INodeExecutionData[];
 
@@ -59,24 +58,26 @@ export class ItemParameters {
 	}
 
 	get<T = unknown>(name: string, itemIndex: number, fallback?: T): T {
-		if (this.constants.has(name)) return this.constants.get(name) as T;
-		const raw = this.raw(name);
-		if (raw !== undefined && holdsExpression(raw)) {
-			const fast = this.resolveFast(name, raw, itemIndex);
+		let reader = this.readers.get(name);
+		if (reader === undefined) {
+			const raw = this.raw(name);
+			if (raw !== undefined && holdsExpression(raw)) {
+				reader = { plan: this.planFor(name, raw) ?? null };
+				this.readers.set(name, reader);
+			}
+		} else if ('constant' in reader) {
+			return reader.constant as T;
+		}
+		if (reader?.plan) {
+			const fast = this.resolveFast(reader.plan, itemIndex);
 			if (fast) return fast.value as T;
 		}
 		const value = this.ctx.getNodeParameter(name, itemIndex, fallback as NodeParameterValueType) as T;
-		if (!holdsExpression(raw)) this.constants.set(name, value);
+		if (reader === undefined) this.readers.set(name, { constant: value });
 		return value;
 	}
 
-	private resolveFast(name: string, raw: unknown, itemIndex: number): { value: unknown } | undefined {
-		let plan = this.plans.get(name);
-		if (plan === undefined) {
-			plan = this.planFor(name, raw) ?? null;
-			this.plans.set(name, plan);
-		}
-		if (plan === null) return undefined;
+	private resolveFast(plan: FastPlan, itemIndex: number): { value: unknown } | undefined {
 		this.inputItems ??= this.ctx.getInputData();
 		const json = this.inputItems[itemIndex]?.json;
 		if (json === undefined) return undefined;

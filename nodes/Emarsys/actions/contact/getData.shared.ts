@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { chunkEntries, groupBy, jsonBytes, normalizeKey } from '../../helpers/batch';
+import { callInTurn, chunkEntries, groupBy, jsonBytes, normalizeKey, type Outcome } from '../../helpers/batch';
 import {
 	findField,
 	getFieldList,
@@ -20,7 +20,7 @@ import {
 	requireKeyId,
 	requireLanguage,
 } from '../../helpers/validation';
-import { emarsysApiError, MAX_BATCH_SIZE, type EmarsysClient } from '../../transport';
+import { emarsysApiError, MAX_BATCH_SIZE, type EmarsysClient, type EmarsysReply } from '../../transport';
 import { contactIdProperty, keyIdProperty, languageOption, requestOptions } from '../common.descriptions';
 
 /** Emarsys returns at most this many fields per getdata call (and accounts have fewer). */
@@ -72,9 +72,16 @@ export function getDataProperties(operation: string, withLabels: boolean): INode
 interface ItemInput {
 	keyId: string;
 	keyValue: string;
+	/** keyValue as Emarsys compares keys (see normalizeKey). */
+	normalizedKey: string;
 	fields: string[];
 	outputKeys: string;
 	language: string;
+}
+
+function rowList(rows: IDataObject | IDataObject[] | undefined): IDataObject[] {
+	if (rows === undefined) return [];
+	return Array.isArray(rows) ? rows : [rows];
 }
 
 function keyColumnOf(keyId: string, fields: EmarsysField[] | undefined): string | undefined {
@@ -116,9 +123,11 @@ export async function executeGetData(
 	for (let i = 0; i < items.length; i++) {
 		results.runSync(i, () => {
 			const options = params.get('options', i, {}) as IDataObject;
+			const keyValue = requireContactKey(node, i, 'contactId', params.get('contactId', i));
 			inputs[i] = {
 				keyId: requireKeyId(node, i, params.get('keyId', i)),
-				keyValue: requireContactKey(node, i, 'contactId', params.get('contactId', i)),
+				keyValue,
+				normalizedKey: normalizeKey(keyValue),
 				fields: checkedFields(params.get('fields', i, []), (value) => requireFieldIds(node, i, 'fields', value, MAX_FIELDS_PER_CALL)),
 				outputKeys: String(options.outputKeys ?? 'id'),
 				language: withLabels ? requireLanguage(node, i, options.language) : 'en',
@@ -149,7 +158,26 @@ export async function executeGetData(
 		if (text === undefined) joinedLists.set(list, (text = list.join(',')));
 		return text;
 	};
-	const rowsByItem = new Map<number, IDataObject[]>();
+	// Rows of each item (most items get one row: no array then).
+	const rowsOf: Array<IDataObject | IDataObject[] | undefined> = new Array(items.length);
+	const addRow = (i: number, row: IDataObject) => {
+		const current = rowsOf[i];
+		if (current === undefined) rowsOf[i] = row;
+		else if (Array.isArray(current)) current.push(row);
+		else rowsOf[i] = [current, row];
+	};
+	type Answer = { result?: IDataObject[] | false; errors?: Array<{ key?: unknown; errorCode?: unknown; errorMsg?: unknown }> };
+	interface Call {
+		keyId: string;
+		keyColumn: string;
+		requested: string[];
+		keyValues: string[];
+		/** Items of this call's keys, in input order. */
+		items: number[];
+		/** Items by normalized key value (every item with that key shares the answer). */
+		itemsByKey: Map<string, number[]>;
+	}
+	const calls: Call[] = [];
 	const groups = groupBy(
 		valid.filter((i) => !results.failed(i)),
 		(i) => `${inputs[i].keyId}|${joined(inputs[i].fields)}`,
@@ -169,74 +197,87 @@ export async function executeGetData(
 			fields.length > 0 && keyColumn !== 'id' && keyColumn !== 'uid' && !fields.includes(keyColumn)
 				? [...fields, keyColumn]
 				: fields;
-		// One entry per distinct key value; every item with that key shares the answer.
+		// One key value per distinct key; every item with that key shares the answer.
 		const itemsByKey = new Map<string, number[]>();
-		const keyValues: string[] = [];
+		const distinct: Array<{ value: string; items: number[] }> = [];
 		for (const i of members) {
-			const normalized = normalizeKey(inputs[i].keyValue);
-			const list = itemsByKey.get(normalized);
+			const list = itemsByKey.get(inputs[i].normalizedKey);
 			if (list) list.push(i);
 			else {
-				itemsByKey.set(normalized, [i]);
-				keyValues.push(inputs[i].keyValue);
+				const items = [i];
+				itemsByKey.set(inputs[i].normalizedKey, items);
+				distinct.push({ value: inputs[i].keyValue, items });
 			}
 		}
-		const chunks = chunkEntries(keyValues, { maxCount: MAX_BATCH_SIZE, sizeOf: jsonBytes });
-		for (const chunk of chunks) {
-			const chunkItems = chunk.flatMap((value) => itemsByKey.get(normalizeKey(value)) ?? []);
-			let reply;
-			try {
-				reply = await client.request<{ result?: IDataObject[] | false; errors?: Array<{ key?: unknown; errorCode?: unknown; errorMsg?: unknown }> }>({
-					method: 'POST',
-					endpoint: 'contact/getdata',
-					body: { keyId, keyValues: chunk, ...(requested.length > 0 ? { fields: requested } : {}) },
-					retryable: true,
-					itemIndex: chunkItems.length === 1 ? chunkItems[0] : undefined,
-				});
-			} catch (error) {
-				for (const i of chunkItems) results.fail(i, error);
-				continue;
-			}
-			const data = reply.data ?? {};
-			for (const entry of Array.isArray(data.errors) ? data.errors : []) {
-				const owners = itemsByKey.get(normalizeKey(entry.key)) ?? [];
-				for (const i of owners) {
-					results.fail(
-						i,
-						emarsysApiError(node, {
-							replyCode: Number(entry.errorCode),
-							replyText: String(entry.errorMsg ?? 'Error').includes(inputs[i].keyValue)
-								? String(entry.errorMsg)
-								: `${String(entry.errorMsg ?? 'Error')} (${inputs[i].keyValue})`,
-							itemIndex: i,
-							endpoint: 'contact/getdata',
-						}),
-					);
-				}
-			}
-			for (const row of Array.isArray(data.result) ? data.result : []) {
-				const owners = itemsByKey.get(normalizeKey(row[keyColumn])) ?? [];
-				for (const i of owners) {
-					const list = rowsByItem.get(i) ?? [];
-					list.push(row);
-					rowsByItem.set(i, list);
-				}
-			}
-			for (const i of chunkItems) {
-				if (!results.failed(i) && !rowsByItem.has(i)) {
-					results.fail(
-						i,
-						emarsysApiError(node, {
-							replyCode: 2008,
-							replyText: `No contact found with ${keyId} = ${inputs[i].keyValue}`,
-							itemIndex: i,
-							endpoint: 'contact/getdata',
-						}),
-					);
-				}
-			}
+		for (const chunk of chunkEntries(distinct, { maxCount: MAX_BATCH_SIZE, sizeOf: (key) => jsonBytes(key.value) })) {
+			calls.push({
+				keyId,
+				keyColumn,
+				requested,
+				keyValues: chunk.map((key) => key.value),
+				items: chunk.flatMap((key) => key.items),
+				itemsByKey,
+			});
 		}
 	}
+
+	const record = (call: Call, outcome: Outcome<EmarsysReply<Answer>>) => {
+		if (!outcome.ok) {
+			for (const i of call.items) results.fail(i, outcome.error);
+			return;
+		}
+		const data = outcome.value.data ?? {};
+		for (const entry of Array.isArray(data.errors) ? data.errors : []) {
+			for (const i of call.itemsByKey.get(normalizeKey(entry.key)) ?? []) {
+				results.fail(
+					i,
+					emarsysApiError(node, {
+						replyCode: Number(entry.errorCode),
+						replyText: String(entry.errorMsg ?? 'Error').includes(inputs[i].keyValue)
+							? String(entry.errorMsg)
+							: `${String(entry.errorMsg ?? 'Error')} (${inputs[i].keyValue})`,
+						itemIndex: i,
+						endpoint: 'contact/getdata',
+					}),
+				);
+			}
+		}
+		for (const row of Array.isArray(data.result) ? data.result : []) {
+			for (const i of call.itemsByKey.get(normalizeKey(row[call.keyColumn])) ?? []) addRow(i, row);
+		}
+		for (const i of call.items) {
+			if (!results.failed(i) && rowsOf[i] === undefined) {
+				results.fail(
+					i,
+					emarsysApiError(node, {
+						replyCode: 2008,
+						replyText: `No contact found with ${call.keyId} = ${inputs[i].keyValue}`,
+						itemIndex: i,
+						endpoint: 'contact/getdata',
+					}),
+				);
+			}
+		}
+	};
+	// An answer that fails items is recorded before the next call (cheap check: errors, or fewer rows than keys).
+	const failed = (call: Call, outcome: Outcome<EmarsysReply<Answer>>) => {
+		if (!outcome.ok) return true;
+		const data = outcome.value.data ?? {};
+		return (Array.isArray(data.errors) && data.errors.length > 0) || !Array.isArray(data.result) || data.result.length < call.keyValues.length;
+	};
+	await callInTurn(
+		calls,
+		async (call) =>
+			await client.request<Answer>({
+				method: 'POST',
+				endpoint: 'contact/getdata',
+				body: { keyId: call.keyId, keyValues: call.keyValues, ...(call.requested.length > 0 ? { fields: call.requested } : {}) },
+				retryable: true,
+				itemIndex: call.items.length === 1 ? call.items[0] : undefined,
+			}),
+		record,
+		failed,
+	);
 
 	// 3. Choice labels: one call per single-choice field that came back with a value, one call for all multi-choice fields.
 	const labelsByField = new Map<string, Map<string, string>>();
@@ -247,9 +288,9 @@ export async function executeGetData(
 			const fieldById = new Map(fieldList.map((field) => [String(field.id), field]));
 			const usedSingle = new Set<string>();
 			const usedMulti = new Set<string>();
-			const itemsOfLanguage = valid.filter((i) => inputs[i].language === language && rowsByItem.has(i));
+			const itemsOfLanguage = valid.filter((i) => inputs[i].language === language && rowsOf[i] !== undefined);
 			for (const i of itemsOfLanguage) {
-				for (const row of rowsByItem.get(i) ?? []) {
+				for (const row of rowList(rowsOf[i])) {
 					for (const [key, value] of Object.entries(row)) {
 						if (value === null || value === '' || !/^\d+$/.test(key)) continue;
 						const field = fieldById.get(key);
@@ -291,7 +332,7 @@ export async function executeGetData(
 		let columns = columnsBySettings.get(settings);
 		if (!columns) columnsBySettings.set(settings, (columns = new Map()));
 		const out: IDataObject[] = [];
-		for (const row of rowsByItem.get(i) ?? []) {
+		for (const row of rowList(rowsOf[i])) {
 			const json: IDataObject = {};
 			for (const key in row) {
 				let column = columns.get(key);
