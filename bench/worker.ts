@@ -44,7 +44,11 @@ export interface WorkerResult {
 	callsByEndpoint: Record<string, number>;
 	nonOkAnswers: number;
 	rss: { baselineMb: number; peakMb: number; growthMb: number; heldAfterGcMb: number };
-	/** Wall time of the same workflow with a no-call control node reading the same parameters (n8n-core's own per-item cost). */
+	/**
+	 * Wall time of the same workflow with a no-call control node that reads the same parameters
+	 * through n8n's getNodeParameter for every item: what evaluating the expressions through n8n
+	 * would cost (the node resolves `{{ $json… }}` expressions itself and skips most of it).
+	 */
 	parameterReadMs: number;
 }
 

@@ -1,9 +1,10 @@
 /**
  * Bench-only control node: the Emarsys node's description (same parameters, same expressions)
- * without any call. Its execute reads, for every item, the parameters the Emarsys operation reads
- * and returns one empty item per input item. Timing it shows what n8n-core itself spends on
- * evaluating those parameters per item (expressions included) — a cost every n8n node pays and
- * the Emarsys node cannot avoid — so that the node's own overhead can be told apart.
+ * without any call. Its execute reads, for every item, the parameters the Emarsys operation reads,
+ * through n8n's getNodeParameter, and returns one empty item per input item. Timing it shows what
+ * n8n-core spends evaluating those parameters per item (expressions included): the cost the
+ * Emarsys node avoids by reading constant parameters once and resolving `{{ $json… }}`
+ * expressions itself (helpers/parameters.ts).
  */
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 

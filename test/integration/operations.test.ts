@@ -157,6 +157,35 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		]);
 	});
 
+	it('contact.getWithChoiceLabels gives every item asking for the same contact the same labelled data', async () => {
+		// Ada three times (one in other case) and Alan: one getdata call with two keys; each item its own output.
+		const { items, error } = await run(
+			env,
+			auth,
+			{ resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: '={{ $json.email }}', fields: ['5', '10500'] },
+			[{ email: 'ada@example.com' }, { email: 'alan@example.com' }, { email: 'ADA@example.com' }, { email: 'ada@example.com' }],
+		);
+		expect(error).toBeUndefined();
+		// The key field (3) was not asked for: it is requested to match rows, then left out.
+		const ada = { '5': 'Female', '10500': ['Shoes', 'Jackets'], id: '100001', uid: 'aLq3Xc9Tn1' };
+		expect(jsonOf(items)).toEqual([ada, { '5': 'Male', '10500': ['Bags'], id: '100002', uid: expect.any(String) }, ada, ada]);
+		const getdata = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata');
+		expect(getdata).toHaveLength(1);
+		expect((getdata[0].body as { keyValues: string[] }).keyValues).toEqual(['ada@example.com', 'alan@example.com']);
+
+		// With the key field asked for, no column is left out: still one output object per item
+		// (items sharing one json object would see each other's changes downstream).
+		const again = await run(
+			env,
+			auth,
+			{ resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: '={{ $json.email }}', fields: ['3', '5', '10500'] },
+			[{ email: 'ada@example.com' }, { email: 'ADA@example.com' }],
+		);
+		expect(again.error).toBeUndefined();
+		expect(jsonOf(again.items)).toEqual([{ ...ada, '3': 'ada@example.com' }, { ...ada, '3': 'ada@example.com' }]);
+		expect(again.items[0].json).not.toBe(again.items[1].json);
+	});
+
 	it('contact.getWithChoiceLabels uses the chosen language', async () => {
 		const { items, error } = await run(env, auth, {
 			resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['5', '10500'],

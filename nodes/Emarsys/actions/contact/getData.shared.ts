@@ -79,11 +79,6 @@ interface ItemInput {
 	language: string;
 }
 
-function rowList(rows: IDataObject | IDataObject[] | undefined): IDataObject[] {
-	if (rows === undefined) return [];
-	return Array.isArray(rows) ? rows : [rows];
-}
-
 function keyColumnOf(keyId: string, fields: EmarsysField[] | undefined): string | undefined {
 	if (keyId === 'id' || keyId === 'uid') return keyId;
 	if (/^\d+$/.test(keyId)) return keyId;
@@ -158,6 +153,8 @@ export async function executeGetData(
 		if (text === undefined) joinedLists.set(list, (text = list.join(',')));
 		return text;
 	};
+	// Rows answered for several items (same key): each of them gets its own copy.
+	const sharedRows = new Set<IDataObject>();
 	// Rows of each item (most items get one row: no array then).
 	const rowsOf: Array<IDataObject | IDataObject[] | undefined> = new Array(items.length);
 	const addRow = (i: number, row: IDataObject) => {
@@ -221,6 +218,26 @@ export async function executeGetData(
 		}
 	}
 
+	// Choice labels are fetched for the choice fields that come back with a value (noted per language).
+	const usedChoiceFields = new Map<string, { fieldById: Map<string, EmarsysField>; single: Set<string>; multi: Set<string> }>();
+	if (withLabels) {
+		for (const [language, fieldList] of fieldLists) {
+			usedChoiceFields.set(language, { fieldById: new Map(fieldList.map((field) => [String(field.id), field])), single: new Set(), multi: new Set() });
+		}
+	}
+	const noteChoiceFields = (language: string, row: IDataObject) => {
+		const used = usedChoiceFields.get(language);
+		if (!used) return;
+		for (const key in row) {
+			const value = row[key];
+			if (value === null || value === '') continue;
+			const field = used.fieldById.get(key);
+			if (!field) continue;
+			if (isMultiChoice(field)) used.multi.add(key);
+			else if (isSingleChoice(field)) used.single.add(key);
+		}
+	};
+
 	const record = (call: Call, outcome: Outcome<EmarsysReply<Answer>>) => {
 		if (!outcome.ok) {
 			for (const i of call.items) results.fail(i, outcome.error);
@@ -243,7 +260,12 @@ export async function executeGetData(
 			}
 		}
 		for (const row of Array.isArray(data.result) ? data.result : []) {
-			for (const i of call.itemsByKey.get(normalizeKey(row[call.keyColumn])) ?? []) addRow(i, row);
+			const owners = call.itemsByKey.get(normalizeKey(row[call.keyColumn])) ?? [];
+			if (owners.length > 1) sharedRows.add(row);
+			for (const i of owners) {
+				addRow(i, row);
+				if (withLabels) noteChoiceFields(inputs[i].language, row);
+			}
 		}
 		for (const i of call.items) {
 			if (!results.failed(i) && rowsOf[i] === undefined) {
@@ -281,76 +303,91 @@ export async function executeGetData(
 
 	// 3. Choice labels: one call per single-choice field that came back with a value, one call for all multi-choice fields.
 	const labelsByField = new Map<string, Map<string, string>>();
-	if (withLabels) {
-		for (const language of new Set(valid.map((i) => inputs[i].language))) {
-			const fieldList = fieldLists.get(language);
-			if (!fieldList) continue;
-			const fieldById = new Map(fieldList.map((field) => [String(field.id), field]));
-			const usedSingle = new Set<string>();
-			const usedMulti = new Set<string>();
-			const itemsOfLanguage = valid.filter((i) => inputs[i].language === language && rowsOf[i] !== undefined);
-			for (const i of itemsOfLanguage) {
-				for (const row of rowList(rowsOf[i])) {
-					for (const [key, value] of Object.entries(row)) {
-						if (value === null || value === '' || !/^\d+$/.test(key)) continue;
-						const field = fieldById.get(key);
-						if (!field) continue;
-						if (isMultiChoice(field)) usedMulti.add(key);
-						else if (isSingleChoice(field)) usedSingle.add(key);
-					}
+	for (const [language, { single: usedSingle, multi: usedMulti }] of usedChoiceFields) {
+		try {
+			for (const fieldId of usedSingle) {
+				const choices = await getSingleChoiceList(client, fieldId, language);
+				labelsByField.set(`${language}:${fieldId}`, new Map(choices.map((c) => [String(c.id), c.choice])));
+			}
+			if (usedMulti.size > 0) {
+				const lists = await getMultiChoiceLists(client, [...usedMulti], language);
+				for (const fieldId of usedMulti) {
+					labelsByField.set(`${language}:${fieldId}`, new Map((lists[fieldId] ?? []).map((c) => [String(c.id), c.choice])));
 				}
 			}
-			try {
-				for (const fieldId of usedSingle) {
-					const choices = await getSingleChoiceList(client, fieldId, language);
-					labelsByField.set(`${language}:${fieldId}`, new Map(choices.map((c) => [String(c.id), c.choice])));
-				}
-				if (usedMulti.size > 0) {
-					const lists = await getMultiChoiceLists(client, [...usedMulti], language);
-					for (const fieldId of usedMulti) {
-						labelsByField.set(`${language}:${fieldId}`, new Map((lists[fieldId] ?? []).map((c) => [String(c.id), c.choice])));
-					}
-				}
-			} catch (error) {
-				for (const i of itemsOfLanguage) results.fail(i, error);
-			}
+		} catch (error) {
+			for (const i of valid) if (inputs[i].language === language && rowsOf[i] !== undefined) results.fail(i, error);
 		}
 	}
 
 	// 4. Output: one item per contact, in input order. How each returned column is named and
 	// labelled depends only on the item's settings: worked out once per settings and column.
+	// A row of one item that needs no renaming or removed column becomes the output itself (labels
+	// set in place); rows of several items, and rows whose columns change, are copied.
 	type Column = { name: string; labels?: Map<string, string>; multi: boolean } | null;
-	const columnsBySettings = new Map<string, Map<string, Column>>();
-	for (const i of valid) {
-		if (results.failed(i)) continue;
-		const input = inputs[i];
+	type Settings = { columns: Map<string, Column>; fieldList?: EmarsysField[]; strippedKey?: string; input: ItemInput };
+	const settingsByKey = new Map<string, Settings>();
+	let last: Settings | undefined;
+	const settingsOf = (input: ItemInput): Settings => {
+		const previous = last?.input;
+		if (previous && previous.keyId === input.keyId && previous.fields === input.fields && previous.language === input.language && previous.outputKeys === input.outputKeys) {
+			return last!;
+		}
 		const fieldList = fieldLists.get(input.language);
 		const keyColumn = keyColumnOf(input.keyId, fieldList);
-		const stripKey =
-			input.fields.length > 0 && keyColumn !== undefined && /^\d+$/.test(keyColumn) && !input.fields.includes(keyColumn);
-		const settings = `${input.language}|${input.outputKeys}|${stripKey ? keyColumn : ''}`;
-		let columns = columnsBySettings.get(settings);
-		if (!columns) columnsBySettings.set(settings, (columns = new Map()));
-		const out: IDataObject[] = [];
-		for (const row of rowList(rowsOf[i])) {
-			const json: IDataObject = {};
-			for (const key in row) {
-				let column = columns.get(key);
-				if (column === undefined) {
-					column = describeColumn(key, input, fieldList, stripKey ? keyColumn : undefined);
-					columns.set(key, column);
-				}
-				if (column === null) continue;
-				let value = row[key];
-				if (column.labels && value !== null && value !== '') {
-					const map = column.labels;
-					value = column.multi ? splitMultiChoice(value).map((id) => map.get(id) ?? id) : (map.get(String(value)) ?? value);
-				}
-				json[column.name] = value;
-			}
-			out.push(json);
+		const stripKey = input.fields.length > 0 && keyColumn !== undefined && /^\d+$/.test(keyColumn) && !input.fields.includes(keyColumn);
+		const strippedKey = stripKey ? keyColumn : undefined;
+		const id = `${input.language}|${input.outputKeys}|${strippedKey ?? ''}`;
+		let settings = settingsByKey.get(id);
+		if (!settings) settingsByKey.set(id, (settings = { columns: new Map(), fieldList, strippedKey, input }));
+		last = { ...settings, input };
+		return last;
+	};
+	const columnOf = (settings: Settings, key: string): Column => {
+		let column = settings.columns.get(key);
+		if (column === undefined) {
+			column = describeColumn(key, settings.input, settings.fieldList, settings.strippedKey);
+			settings.columns.set(key, column);
 		}
-		results.add(i, out);
+		return column;
+	};
+	const labelled = (column: NonNullable<Column>, value: unknown): unknown => {
+		const map = column.labels;
+		if (!map || value === null || value === '') return value;
+		return column.multi ? splitMultiChoice(value).map((id) => map.get(id) ?? id) : (map.get(String(value)) ?? value);
+	};
+	const outputOf = (settings: Settings, row: IDataObject): IDataObject => {
+		let inPlace = !sharedRows.has(row);
+		if (inPlace) {
+			for (const key in row) {
+				const column = columnOf(settings, key);
+				if (column === null || column.name !== key) {
+					inPlace = false;
+					break;
+				}
+			}
+		}
+		if (inPlace) {
+			for (const key in row) {
+				const column = columnOf(settings, key)!;
+				if (column.labels) row[key] = labelled(column, row[key]) as IDataObject[string];
+			}
+			return row;
+		}
+		const json: IDataObject = {};
+		for (const key in row) {
+			const column = columnOf(settings, key);
+			if (column !== null) json[column.name] = labelled(column, row[key]) as IDataObject[string];
+		}
+		return json;
+	};
+	for (const i of valid) {
+		if (results.failed(i)) continue;
+		const settings = settingsOf(inputs[i]);
+		const rows = rowsOf[i];
+		if (rows === undefined) continue;
+		if (Array.isArray(rows)) results.add(i, rows.map((row) => outputOf(settings, row)));
+		else results.add(i, outputOf(settings, rows));
 	}
 
 	function describeColumn(key: string, input: ItemInput, fieldList: EmarsysField[] | undefined, strippedKey: string | undefined): Column {
