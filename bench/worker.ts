@@ -20,6 +20,13 @@ import { WORKLOADS, type OpName } from './workloads';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Emarsys } = require('../nodes/Emarsys/Emarsys.node.ts') as typeof import('../nodes/Emarsys/Emarsys.node');
 
+/**
+ * Warm-up runs before the measured one. n8n runs in a long-lived process where a workflow runs
+ * again and again; these let V8 compile the hot paths (of n8n-core and of the node) as it would
+ * have there, so that the figure is the node's steady cost, not a fresh process's start.
+ */
+const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 5);
+
 export interface WorkerArgs {
 	op: OpName;
 	n: number;
@@ -29,6 +36,8 @@ export interface WorkerArgs {
 	warmup: number;
 	/** Key prefix of the warm-up items (get/trigger: the seeded prefix; upsert: its own). */
 	warmupPrefix: string;
+	/** Also time the control node (n8n's own evaluation of the parameters); once per case is enough. */
+	control: boolean;
 }
 
 export interface WorkerResult {
@@ -49,7 +58,7 @@ export interface WorkerResult {
 	 * through n8n's getNodeParameter for every item: what evaluating the expressions through n8n
 	 * would cost (the node resolves `{{ $json… }}` expressions itself and skips most of it).
 	 */
-	parameterReadMs: number;
+	parameterReadMs?: number;
 }
 
 async function main(): Promise<void> {
@@ -66,7 +75,7 @@ async function main(): Promise<void> {
 	};
 
 	// Warm-up (JIT, n8n-core singletons, keep-alive socket): not measured, not counted.
-	for (let round = 0; round < 2 && args.warmup > 0; round++) {
+	for (let round = 0; round < WARMUP_ROUNDS && args.warmup > 0; round++) {
 		const warm = await harness.runNode({
 			nodeType: 'emarsys',
 			parameters: workload.parameters(),
@@ -104,8 +113,8 @@ async function main(): Promise<void> {
 
 	// Control (after the measured run, so that it does not pre-grow the heap the RSS figure is taken on):
 	// the same N items through a node that only reads the same parameters (no calls).
-	let parameterReadMs: number;
-	{
+	let parameterReadMs: number | undefined;
+	if (args.control) {
 		const controlItems = workload.inputItems(args.n, args.prefix);
 		gc?.();
 		const controlStarted = process.hrtime.bigint();

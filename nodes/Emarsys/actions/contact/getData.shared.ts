@@ -172,7 +172,7 @@ export async function executeGetData(
 		/** Items of this call's keys, in input order. */
 		items: number[];
 		/** Items by normalized key value (every item with that key shares the answer). */
-		itemsByKey: Map<string, number[]>;
+		itemsByKey: Map<string, number | number[]>;
 	}
 	const calls: Call[] = [];
 	const groups = groupBy(
@@ -194,25 +194,30 @@ export async function executeGetData(
 			fields.length > 0 && keyColumn !== 'id' && keyColumn !== 'uid' && !fields.includes(keyColumn)
 				? [...fields, keyColumn]
 				: fields;
-		// One key value per distinct key; every item with that key shares the answer.
-		const itemsByKey = new Map<string, number[]>();
-		const distinct: Array<{ value: string; items: number[] }> = [];
+		// One key value per distinct key; every item with that key shares the answer. (Most keys
+		// have one item: stored as a number, not a one-element array, for 100,000 items.)
+		const itemsByKey = new Map<string, number | number[]>();
+		const distinctKeys: string[] = [];
 		for (const i of members) {
-			const list = itemsByKey.get(inputs[i].normalizedKey);
-			if (list) list.push(i);
-			else {
-				const items = [i];
-				itemsByKey.set(inputs[i].normalizedKey, items);
-				distinct.push({ value: inputs[i].keyValue, items });
-			}
+			const key = inputs[i].normalizedKey;
+			const seen = itemsByKey.get(key);
+			if (seen === undefined) {
+				itemsByKey.set(key, i);
+				distinctKeys.push(key);
+			} else if (typeof seen === 'number') itemsByKey.set(key, [seen, i]);
+			else seen.push(i);
 		}
-		for (const chunk of chunkEntries(distinct, { maxCount: MAX_BATCH_SIZE, sizeOf: (key) => jsonBytes(key.value) })) {
+		const firstItemOf = (key: string) => {
+			const owners = itemsByKey.get(key)!;
+			return typeof owners === 'number' ? owners : owners[0];
+		};
+		for (const chunk of chunkEntries(distinctKeys, { maxCount: MAX_BATCH_SIZE, sizeOf: (key) => jsonBytes(inputs[firstItemOf(key)].keyValue) })) {
 			calls.push({
 				keyId,
 				keyColumn,
 				requested,
-				keyValues: chunk.map((key) => key.value),
-				items: chunk.flatMap((key) => key.items),
+				keyValues: chunk.map((key) => inputs[firstItemOf(key)].keyValue),
+				items: chunk.flatMap((key) => itemsByKey.get(key)!),
 				itemsByKey,
 			});
 		}
@@ -238,6 +243,10 @@ export async function executeGetData(
 		}
 	};
 
+	const ownersOf = (call: Call, key: unknown): number[] => {
+		const owners = call.itemsByKey.get(normalizeKey(key));
+		return owners === undefined ? [] : typeof owners === 'number' ? [owners] : owners;
+	};
 	const record = (call: Call, outcome: Outcome<EmarsysReply<Answer>>) => {
 		if (!outcome.ok) {
 			for (const i of call.items) results.fail(i, outcome.error);
@@ -245,7 +254,7 @@ export async function executeGetData(
 		}
 		const data = outcome.value.data ?? {};
 		for (const entry of Array.isArray(data.errors) ? data.errors : []) {
-			for (const i of call.itemsByKey.get(normalizeKey(entry.key)) ?? []) {
+			for (const i of ownersOf(call, entry.key)) {
 				results.fail(
 					i,
 					emarsysApiError(node, {
@@ -260,8 +269,14 @@ export async function executeGetData(
 			}
 		}
 		for (const row of Array.isArray(data.result) ? data.result : []) {
-			const owners = call.itemsByKey.get(normalizeKey(row[call.keyColumn])) ?? [];
-			if (owners.length > 1) sharedRows.add(row);
+			const owners = call.itemsByKey.get(normalizeKey(row[call.keyColumn]));
+			if (owners === undefined) continue;
+			if (typeof owners === 'number') {
+				addRow(owners, row);
+				if (withLabels) noteChoiceFields(inputs[owners].language, row);
+				continue;
+			}
+			sharedRows.add(row);
 			for (const i of owners) {
 				addRow(i, row);
 				if (withLabels) noteChoiceFields(inputs[i].language, row);

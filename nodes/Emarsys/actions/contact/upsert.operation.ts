@@ -137,7 +137,7 @@ export async function execute(
 	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
 	const params = new ItemParameters(this, description);
-	const raw: Array<{ keyId: string; contactId: string; mode: string; values: IDataObject; schema: ResourceMapperField[]; create: boolean }> = [];
+	const raw: Array<{ keyId: string; contactId: string; mode: string; values: IDataObject; schema: ResourceMapperField[]; create: boolean } | undefined> = [];
 
 	// 1. Read and check parameters of every item (no call yet).
 	let needFieldList = false;
@@ -200,9 +200,11 @@ export async function execute(
 	};
 	const entries: Entry[] = [];
 	for (let i = 0; i < items.length; i++) {
-		if (!raw[i] || results.failed(i)) continue;
+		const item = raw[i];
+		if (!item || results.failed(i)) continue;
 		results.runSync(i, () => {
-			const { keyId, contactId, mode, values, schema, create } = raw[i];
+			const { keyId, contactId, mode, values, schema, create } = item;
+			raw[i] = undefined; // read once; 100,000 of these would otherwise live until the end
 			let keyColumn = keyId;
 			if (!/^\d+$/.test(keyId) && keyId !== 'id' && keyId !== 'uid') {
 				const field = fields ? findField(fields, keyId) : undefined;
