@@ -146,8 +146,12 @@ interface CaseResult {
 	itemsOk: boolean;
 	floor: TimedCalls;
 	floorRatio: number;
+	/** The floor's calls made by a bare n8n node over the same N items (n8n's own cost included). */
+	n8nFloor: { wallMs: number; calls: number };
+	/** node / n8nFloor: what the Emarsys node adds to the least any n8n node doing this job costs. */
+	n8nFloorRatio: number;
 	/** Every round's wall time (the figures above take the best of each). */
-	wallMsPerRound: { node: number[]; floor: number[] };
+	wallMsPerRound: { node: number[]; n8nFloor: number[]; floor: number[] };
 	perItem?: TimedCalls;
 	perItemRatio?: number;
 }
@@ -199,21 +203,28 @@ async function main(): Promise<void> {
 				// script making exactly the calls the job needs. Interleaved, so that both meet the same
 				// sandbox state and machine load; the best wall time of each counts (noise only adds time).
 				const nodeRuns: WorkerResult[] = [];
+				const n8nFloorRuns: WorkerResult[] = [];
 				const floorRuns: TimedCalls[] = [];
+				const worker = (subject: WorkerArgs['subject'], control: boolean) =>
+					runWorker({
+						op,
+						n,
+						url: sandbox.url,
+						prefix,
+						warmup: Math.min(1000, n),
+						warmupPrefix: workload.needsContacts ? prefix : `warmup-${prefix}`,
+						control,
+						subject,
+					});
 				for (let round = 0; round < flags.rounds; round++) {
 					if (round > 0 && workload.freshStoreEachRun) await prepare();
-					nodeRuns.push(
-						await runWorker({
-							op,
-							n,
-							url: sandbox.url,
-							prefix,
-							warmup: Math.min(1000, n),
-							warmupPrefix: workload.needsContacts ? prefix : `warmup-${prefix}`,
-							control: round === 0,
-						}),
-					);
+					await hooks.clearLog();
+					nodeRuns.push(await worker('node', round === 0));
 					if (workload.freshStoreEachRun) await prepare();
+					await hooks.clearLog();
+					n8nFloorRuns.push(await worker('n8nFloor', false));
+					if (workload.freshStoreEachRun) await prepare();
+					await hooks.clearLog();
 					await client.call('GET', 'settings'); // warm-up: JIT and keep-alive socket, not counted
 					floorRuns.push(await timed(hooks, () => workload.floor(client, n, prefix)));
 				}
@@ -224,6 +235,7 @@ async function main(): Promise<void> {
 					rss: nodeRuns.reduce((a, b) => (b.rss.growthMb > a.rss.growthMb ? b : a)).rss,
 					parameterReadMs: nodeRuns[0].parameterReadMs,
 				};
+				const n8nFloor = n8nFloorRuns.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
 				const floor = floorRuns.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
 				const expected = workload.expectedCalls(n);
 				const callsOk = nodeRuns.every((run) =>
@@ -257,7 +269,13 @@ async function main(): Promise<void> {
 					itemsOk,
 					floor,
 					floorRatio: round(node.wallMs / floor.wallMs),
-					wallMsPerRound: { node: nodeRuns.map((run) => run.wallMs), floor: floorRuns.map((run) => run.wallMs) },
+					n8nFloor: { wallMs: n8nFloor.wallMs, calls: n8nFloor.calls },
+					n8nFloorRatio: round(node.wallMs / n8nFloor.wallMs),
+					wallMsPerRound: {
+						node: nodeRuns.map((run) => run.wallMs),
+						n8nFloor: n8nFloorRuns.map((run) => run.wallMs),
+						floor: floorRuns.map((run) => run.wallMs),
+					},
 					perItem,
 					perItemRatio: perItem ? round(perItem.wallMs / node.wallMs, 1) : undefined,
 				};
@@ -268,7 +286,8 @@ async function main(): Promise<void> {
 						`${node.runError ? ` RUN ERROR: ${node.runError}` : ''}` +
 						`  wall=${fmtMs(node.wallMs)}  ${result.node.itemsPerSecond} items/s  peak RSS +${node.rss.growthMb} MB (held after GC +${node.rss.heldAfterGcMb} MB)` +
 						`  floor=${fmtMs(floor.wallMs)} (${floor.calls} calls) ×${result.floorRatio}` +
-						`  [best of ${flags.rounds}: node ${result.wallMsPerRound.node.join('/')} ms, floor ${result.wallMsPerRound.floor.join('/')} ms]` +
+						`  n8n floor=${fmtMs(n8nFloor.wallMs)} ×${result.n8nFloorRatio}` +
+						`  [best of ${flags.rounds}: node ${result.wallMsPerRound.node.join('/')}, n8n floor ${result.wallMsPerRound.n8nFloor.join('/')}, floor ${result.wallMsPerRound.floor.join('/')} ms]` +
 						(node.parameterReadMs !== undefined ? `  [n8n's own evaluation of these parameters: ${fmtMs(node.parameterReadMs)}]` : '') +
 						(perItem ? `  per-item=${fmtMs(perItem.wallMs)} (${perItem.calls} calls) → node ${result.perItemRatio}× faster` : ''),
 				);
@@ -285,6 +304,7 @@ async function main(): Promise<void> {
 		itemsInEqualsOut: results.every((r) => r.itemsOk),
 		floorRatioMax: Math.max(...results.map((r) => r.floorRatio)),
 		floorRatioAtLargestN: Math.max(...results.filter((r) => r.n === largest).map((r) => r.floorRatio)),
+		n8nFloorRatioMax: Math.max(...results.map((r) => r.n8nFloorRatio)),
 		perItemRatioMinAt10k: results.some((r) => r.n === 10000 && r.perItemRatio !== undefined)
 			? Math.min(...results.filter((r) => r.n === 10000 && r.perItemRatio !== undefined).map((r) => r.perItemRatio!))
 			: undefined,
@@ -311,11 +331,12 @@ async function main(): Promise<void> {
 			const rows = results.filter((r) => r.op === op);
 			const atLargest = rows.find((r) => r.n === largest);
 			const at10k = rows.find((r) => r.n === 10000 && r.perItemRatio !== undefined) ?? rows.find((r) => r.perItemRatio !== undefined);
-			return `${op} floor×${atLargest?.floorRatio ?? '-'}@${largest}${at10k ? ` perItem×${at10k.perItemRatio}@${at10k.n}` : ''}`;
+			return `${op} floor×${atLargest?.floorRatio ?? '-'}@${largest} (n8nFloor×${atLargest?.n8nFloorRatio ?? '-'})${at10k ? ` perItem×${at10k.perItemRatio}@${at10k.n}` : ''}`;
 		})
 		.join(' | ');
 	log(
-		`KEY RATIOS: ${perOp} | worst floor×${checks.floorRatioMax} (goal ≤${GOALS.floorMax})` +
+		`KEY RATIOS: ${perOp} | worst floor×${checks.floorRatioMax} at N=${results.find((r) => r.floorRatio === checks.floorRatioMax)?.n}, ` +
+			`worst floor×${checks.floorRatioAtLargestN} at N=${largest} (goal ≤${GOALS.floorMax}) | worst n8nFloor×${checks.n8nFloorRatioMax}` +
 			(checks.perItemRatioMinAt10k !== undefined ? ` | min perItem×${checks.perItemRatioMinAt10k}@10000 (goal ≥${GOALS.perItemMinAt10k})` : '') +
 			(checks.rssGrowthMaxMbAt100k !== undefined ? ` | peak RSS +${checks.rssGrowthMaxMbAt100k} MB@100000 (goal ≤${GOALS.rssGrowthMaxMbAt100k})` : '') +
 			` | calls ${checks.callsAsExpected ? 'as expected' : 'NOT as expected'} | items in=out ${checks.itemsInEqualsOut ? 'yes' : 'NO'}`,

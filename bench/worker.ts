@@ -10,6 +10,7 @@ import { EmarsysApi } from '../credentials/EmarsysApi.credentials';
 import { EmarsysOAuth2Api } from '../credentials/EmarsysOAuth2Api.credentials';
 import { DEFAULT_CREDENTIALS } from '../sandbox/seed';
 import { createHarness } from '../test/helpers/n8n-harness';
+import { N8N_FLOOR_TYPE, n8nFloorNode } from './lib/n8n-floor';
 import { parameterReaderFor, PARAMETER_READER_TYPE } from './lib/parameter-reader';
 import { RssSampler } from './lib/rss';
 import { countCalls, SandboxHooks } from './lib/sandbox';
@@ -38,6 +39,8 @@ export interface WorkerArgs {
 	warmupPrefix: string;
 	/** Also time the control node (n8n's own evaluation of the parameters); once per case is enough. */
 	control: boolean;
+	/** What runs over the N items: the Emarsys node, or the floor's calls made by a bare n8n node. */
+	subject: 'node' | 'n8nFloor';
 }
 
 export interface WorkerResult {
@@ -67,23 +70,25 @@ async function main(): Promise<void> {
 	const hooks = new SandboxHooks(args.url);
 	const emarsys = new Emarsys();
 	const harness = createHarness({
-		nodeTypes: [emarsys, parameterReaderFor(emarsys)],
+		nodeTypes: [emarsys, parameterReaderFor(emarsys), n8nFloorNode],
 		credentialTypes: [new EmarsysApi(), new EmarsysOAuth2Api()],
 	});
 	const credentials = {
 		emarsysApi: { username: DEFAULT_CREDENTIALS.wsseUser, secret: DEFAULT_CREDENTIALS.wsseSecret, baseUrl: `${args.url}/api/v2` },
 	};
 
-	// Warm-up (JIT, n8n-core singletons, keep-alive socket): not measured, not counted.
+	const subject = (prefix: string) =>
+		args.subject === 'node'
+			? { nodeType: 'emarsys', parameters: workload.parameters() }
+			: { nodeType: N8N_FLOOR_TYPE, parameters: { op: args.op, prefix } };
+
+	// Warm-up (JIT, n8n-core singletons): not measured, not counted.
 	for (let round = 0; round < WARMUP_ROUNDS && args.warmup > 0; round++) {
-		const warm = await harness.runNode({
-			nodeType: 'emarsys',
-			parameters: workload.parameters(),
-			credentials,
-			inputItems: workload.inputItems(args.warmup, args.warmupPrefix),
-		});
+		const warm = await harness.runNode({ ...subject(args.warmupPrefix), credentials, inputItems: workload.inputItems(args.warmup, args.warmupPrefix) });
 		if (warm.error) throw new Error(`warm-up run failed: ${warm.error.message}`);
-		await harness.runNode({ nodeType: PARAMETER_READER_TYPE, parameters: workload.parameters(), inputItems: workload.inputItems(args.warmup, args.warmupPrefix) });
+		if (args.control) {
+			await harness.runNode({ nodeType: PARAMETER_READER_TYPE, parameters: workload.parameters(), inputItems: workload.inputItems(args.warmup, args.warmupPrefix) });
+		}
 	}
 
 	const gc = (globalThis as { gc?: () => void }).gc;
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
 	rss.start();
 	const inputItems = workload.inputItems(args.n, args.prefix);
 	const started = process.hrtime.bigint();
-	const result = await harness.runNode({ nodeType: 'emarsys', parameters: workload.parameters(), credentials, inputItems });
+	const result = await harness.runNode({ ...subject(args.prefix), credentials, inputItems });
 	const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
 	const memory = rss.stop();
 	// The kernel's high-water mark is exact; use it when it rose during the run.

@@ -10,7 +10,7 @@
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { SEED_FIELDS } from '../sandbox/seed';
-import type { SignedClient } from './lib/signed';
+import type { EmarsysCaller } from './lib/signed';
 
 export type OpName = 'upsert' | 'upsertAutoMap' | 'get' | 'getWithChoiceLabels' | 'trigger';
 
@@ -74,9 +74,9 @@ export interface Workload {
 	inputItems(n: number, prefix: string): IDataObject[];
 	parameters(): INodeParameters;
 	expectedCalls(n: number): ExpectedCalls;
-	floor(client: SignedClient, n: number, prefix: string): Promise<void>;
+	floor(client: EmarsysCaller, n: number, prefix: string): Promise<void>;
 	/** Undefined when another workload's baseline makes the very same calls. */
-	perItem?(client: SignedClient, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
+	perItem?(client: EmarsysCaller, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
 }
 
 function chunks<T>(list: T[], size = BATCH): T[][] {
@@ -90,7 +90,7 @@ function range(n: number): number[] {
 }
 
 /** Creates contacts prefix-000000 … through the API, 1000 per call (not part of any figure). */
-export async function seedContacts(client: SignedClient, n: number, prefix: string): Promise<void> {
+export async function seedContacts(client: EmarsysCaller, n: number, prefix: string): Promise<void> {
 	for (const part of chunks(range(n))) {
 		const answer = await client.call('PUT', 'contact/', { key_id: 3, contacts: part.map((i) => contactFields(prefix, i)) }, { create_if_not_exists: '1' });
 		const errors = (answer.data as { errors?: unknown }).errors;

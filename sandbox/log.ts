@@ -27,7 +27,9 @@ export interface LogEntry {
 	api?: 'v2' | 'v3';
 }
 
+/** The log keeps at least the last MAX_ENTRIES requests (and at most TRIM_STEP more). */
 const MAX_ENTRIES = 200_000;
+const TRIM_STEP = 50_000;
 
 export class RequestLog {
 	private entries: LogEntry[] = [];
@@ -36,7 +38,8 @@ export class RequestLog {
 	add(entry: Omit<LogEntry, 'seq' | 'time'>): LogEntry {
 		const full: LogEntry = { seq: ++this.seq, time: new Date().toISOString(), ...entry };
 		this.entries.push(full);
-		if (this.entries.length > MAX_ENTRIES) this.entries.splice(0, this.entries.length - MAX_ENTRIES);
+		// Trimmed in steps (trimming on every add is quadratic once the log is full).
+		if (this.entries.length > MAX_ENTRIES + TRIM_STEP) this.entries.splice(0, this.entries.length - MAX_ENTRIES);
 		return full;
 	}
 

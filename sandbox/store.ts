@@ -208,7 +208,8 @@ export class ContactStore {
 		if (key !== undefined) this.triggerIds.add(key);
 		const rec: TriggerRecord = { seq: ++this.triggerSeq, time: new Date().toISOString(), duplicate, ...t };
 		this.triggers.push(rec);
-		if (this.triggers.length > 200_000) this.triggers.splice(0, this.triggers.length - 200_000);
+		// Keep the last 200,000; trimmed in steps of 50,000 (trimming on every push is quadratic).
+		if (this.triggers.length > 250_000) this.triggers.splice(0, this.triggers.length - 200_000);
 		return rec;
 	}
 

@@ -13,7 +13,12 @@ export interface EmarsysAnswer {
 	data: unknown;
 }
 
-export class SignedClient {
+/** What the floor and the per-item baseline call Emarsys with. */
+export interface EmarsysCaller {
+	call(method: Method, endpoint: string, body?: unknown, params?: Record<string, string>): Promise<EmarsysAnswer>;
+}
+
+export class SignedClient implements EmarsysCaller {
 	private readonly http: AxiosInstance;
 
 	calls = 0;
