@@ -186,6 +186,20 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		expect(again.items[0].json).not.toBe(again.items[1].json);
 	});
 
+	it('contact.getWithChoiceLabels labels every choice field when the key field is among the fields asked for', async () => {
+		const { items, error } = await run(
+			env,
+			auth,
+			{ resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: '={{ $json.email }}', fields: ['3', '5', '14', '10500', '0'] },
+			[{ email: 'ada@example.com' }, { email: 'alan@example.com' }],
+		);
+		expect(error).toBeUndefined();
+		expect(jsonOf(items)).toEqual([
+			{ '3': 'ada@example.com', '5': 'Female', '14': 'United Kingdom', '10500': ['Shoes', 'Jackets'], '0': ['Travel', 'Technology'], id: '100001', uid: 'aLq3Xc9Tn1' },
+			expect.objectContaining({ '3': 'alan@example.com', '5': 'Male', '10500': ['Bags'], '0': null }),
+		]);
+	});
+
 	it('contact.getWithChoiceLabels uses the chosen language', async () => {
 		const { items, error } = await run(env, auth, {
 			resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['5', '10500'],

@@ -224,23 +224,35 @@ export async function executeGetData(
 	}
 
 	// Choice labels are fetched for the choice fields that come back with a value (noted per language).
-	const usedChoiceFields = new Map<string, { fieldById: Map<string, EmarsysField>; single: Set<string>; multi: Set<string> }>();
+	const usedChoiceFields = new Map<string, { single: Set<string>; multi: Set<string>; notYetSeen: EmarsysField[] }>();
 	if (withLabels) {
 		for (const [language, fieldList] of fieldLists) {
-			usedChoiceFields.set(language, { fieldById: new Map(fieldList.map((field) => [String(field.id), field])), single: new Set(), multi: new Set() });
+			const choiceFields = fieldList.filter((field) => isSingleChoice(field) || isMultiChoice(field));
+			usedChoiceFields.set(language, { single: new Set(), multi: new Set(), notYetSeen: choiceFields });
 		}
 	}
-	const noteChoiceFields = (language: string, row: IDataObject) => {
-		const used = usedChoiceFields.get(language);
-		if (!used) return;
-		for (const key in row) {
-			const value = row[key];
-			if (value === null || value === '') continue;
-			const field = used.fieldById.get(key);
-			if (!field) continue;
-			if (isMultiChoice(field)) used.multi.add(key);
-			else if (isSingleChoice(field)) used.single.add(key);
-		}
+	// Per answer: the choice fields this call asked for that no row has had a value for yet. Rows
+	// are only looked at for those (after the first rows of a run: none).
+	const choiceNoter = (call: Call) => {
+		const candidates = new Map<string, EmarsysField[]>();
+		return (language: string, row: IDataObject) => {
+			const used = usedChoiceFields.get(language);
+			if (!used) return;
+			let fields = candidates.get(language);
+			if (!fields) {
+				fields = used.notYetSeen.filter((field) => call.requested.length === 0 || call.requested.includes(String(field.id)));
+				candidates.set(language, fields);
+			}
+			for (let k = fields.length - 1; k >= 0; k--) {
+				const field = fields[k];
+				const value = row[String(field.id)];
+				if (value === undefined || value === null || value === '') continue;
+				if (isMultiChoice(field)) used.multi.add(String(field.id));
+				else used.single.add(String(field.id));
+				fields.splice(k, 1);
+				used.notYetSeen = used.notYetSeen.filter((other) => other !== field);
+			}
+		};
 	};
 
 	const ownersOf = (call: Call, key: unknown): number[] => {
@@ -268,6 +280,7 @@ export async function executeGetData(
 				);
 			}
 		}
+		const noteChoiceFields = choiceNoter(call);
 		for (const row of Array.isArray(data.result) ? data.result : []) {
 			const owners = call.itemsByKey.get(normalizeKey(row[call.keyColumn]));
 			if (owners === undefined) continue;
@@ -320,7 +333,7 @@ export async function executeGetData(
 	const labelsByField = new Map<string, Map<string, string>>();
 	for (const [language, { single: usedSingle, multi: usedMulti }] of usedChoiceFields) {
 		try {
-			for (const fieldId of usedSingle) {
+			for (const fieldId of [...usedSingle].sort((a, b) => Number(a) - Number(b))) {
 				const choices = await getSingleChoiceList(client, fieldId, language);
 				labelsByField.set(`${language}:${fieldId}`, new Map(choices.map((c) => [String(c.id), c.choice])));
 			}
@@ -371,21 +384,28 @@ export async function executeGetData(
 		if (!map || value === null || value === '') return value;
 		return column.multi ? splitMultiChoice(value).map((id) => map.get(id) ?? id) : (map.get(String(value)) ?? value);
 	};
-	const outputOf = (settings: Settings, row: IDataObject): IDataObject => {
-		let inPlace = !sharedRows.has(row);
-		if (inPlace) {
-			for (const key in row) {
-				const column = columnOf(settings, key);
-				if (column === null || column.name !== key) {
-					inPlace = false;
-					break;
-				}
+	// With field IDs as output keys and no column left out, no column is renamed: a row can be the
+	// output as it is, with the labelled columns (known per language) rewritten in place.
+	const labelledColumns = new Map<string, Array<[string, NonNullable<Column>]>>();
+	const labelledColumnsOf = (settings: Settings) => {
+		let list = labelledColumns.get(settings.input.language);
+		if (!list) {
+			list = [];
+			const prefix = `${settings.input.language}:`;
+			for (const key of labelsByField.keys()) {
+				if (!key.startsWith(prefix)) continue;
+				const column = columnOf(settings, key.slice(prefix.length));
+				if (column?.labels) list.push([key.slice(prefix.length), column]);
 			}
+			labelledColumns.set(settings.input.language, list);
 		}
-		if (inPlace) {
-			for (const key in row) {
-				const column = columnOf(settings, key)!;
-				if (column.labels) row[key] = labelled(column, row[key]) as IDataObject[string];
+		return list;
+	};
+	const outputOf = (settings: Settings, row: IDataObject): IDataObject => {
+		if (!sharedRows.has(row) && settings.input.outputKeys === 'id' && settings.strippedKey === undefined) {
+			for (const [key, column] of labelledColumnsOf(settings)) {
+				const value = row[key];
+				if (value !== undefined) row[key] = labelled(column, value) as IDataObject[string];
 			}
 			return row;
 		}
