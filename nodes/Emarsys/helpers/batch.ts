@@ -51,6 +51,62 @@ export function jsonBytes(value: unknown): number {
 }
 
 /**
+ * An entry of at most this many bytes can never make a chunk of MAX_BATCH_SIZE entries exceed
+ * the payload limit: for such entries the count limit binds first.
+ */
+const SMALL_ENTRY_BYTES = Math.floor((MAX_PAYLOAD_BYTES - 1024) / MAX_BATCH_SIZE);
+
+/**
+ * The JSON size of a payload entry for chunking and the 10 MB check: exact for large entries, an
+ * upper bound (computed without serializing) for entries small enough that the bound cannot
+ * change how entries are chunked. Serializing every one of 100,000 small contacts only to
+ * measure it costs more than the rest of the bookkeeping.
+ */
+export function entryBytes(value: unknown): number {
+	const bound = jsonBytesAtMost(value, SMALL_ENTRY_BYTES);
+	return bound <= SMALL_ENTRY_BYTES ? bound : jsonBytes(value);
+}
+
+/**
+ * An upper bound of the JSON size of plain data (a UTF-16 unit is at most 6 bytes in JSON, a
+ * number at most 24 characters); stops counting past `limit`. Anything but plain data counts as
+ * past the limit, so that its exact size is taken.
+ */
+function jsonBytesAtMost(value: unknown, limit: number): number {
+	switch (typeof value) {
+		case 'string':
+			return value.length * 6 + 2;
+		case 'number':
+			return 24;
+		case 'boolean':
+			return 5;
+		case 'object': {
+			if (value === null) return 4;
+			const proto = Object.getPrototypeOf(value) as unknown;
+			if (Array.isArray(value)) {
+				let total = 2;
+				for (const element of value) {
+					total += jsonBytesAtMost(element ?? null, limit) + 1;
+					if (total > limit) return total;
+				}
+				return total;
+			}
+			if (proto !== Object.prototype && proto !== null) return limit + 1;
+			let total = 2;
+			for (const key in value) {
+				const member = (value as Record<string, unknown>)[key];
+				if (member === undefined) continue;
+				total += key.length * 6 + 4 + jsonBytesAtMost(member, limit);
+				if (total > limit) return total;
+			}
+			return total;
+		}
+		default:
+			return limit + 1;
+	}
+}
+
+/**
  * How Emarsys compares key values: text case-insensitively (contacts are stored in a
  * case-insensitive collation, so `Ada@Example.com` finds `ada@example.com`), numbers by value.
  */

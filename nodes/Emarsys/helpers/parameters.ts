@@ -94,6 +94,9 @@ export class ItemParameters {
 		for (const column of Object.keys(values)) {
 			const field = plan.schema.get(column);
 			if (!field?.type) continue;
+			// n8n passes text through a 'string' column unchanged when it does not parse strings; its
+			// check would only build an error message it then drops (the costly part, per value).
+			if (field.type === 'string' && !plan.parseStrings && typeof values[column] === 'string') continue;
 			const checked = validateFieldType(column, values[column], field.type, {
 				valueOptions: field.options,
 				strict: plan.strict,

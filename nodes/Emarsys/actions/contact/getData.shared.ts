@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { callInTurn, chunkEntries, groupBy, jsonBytes, normalizeKey, type Outcome } from '../../helpers/batch';
+import { callInTurn, chunkEntries, entryBytes, groupBy, normalizeKey, type Outcome } from '../../helpers/batch';
 import {
 	findField,
 	getFieldList,
@@ -211,7 +211,7 @@ export async function executeGetData(
 			const owners = itemsByKey.get(key)!;
 			return typeof owners === 'number' ? owners : owners[0];
 		};
-		for (const chunk of chunkEntries(distinctKeys, { maxCount: MAX_BATCH_SIZE, sizeOf: (key) => jsonBytes(inputs[firstItemOf(key)].keyValue) })) {
+		for (const chunk of chunkEntries(distinctKeys, { maxCount: MAX_BATCH_SIZE, sizeOf: (key) => entryBytes(inputs[firstItemOf(key)].keyValue) })) {
 			calls.push({
 				keyId,
 				keyColumn,

@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { jsonBytes, sendInBatches, type BatchAnswer } from '../../helpers/batch';
+import { entryBytes, sendInBatches, type BatchAnswer } from '../../helpers/batch';
 import { findField, getFieldList, isMultiChoice, type EmarsysField } from '../../helpers/fields';
 import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
@@ -248,7 +248,7 @@ export async function execute(
 				throw inputError(node, i, 'columns', `${count} field values; Emarsys accepts at most ${MAX_VALUES_PER_CONTACT} per contact`);
 			}
 			const body: IDataObject = keyColumn === 'id' || keyColumn === 'uid' ? { [keyColumn]: keyValue, ...contact } : contact;
-			const bytes = jsonBytes(body);
+			const bytes = entryBytes(body);
 			if (bytes > MAX_PAYLOAD_BYTES - 1024) {
 				throw inputError(node, i, 'columns', `the contact is ${bytes} bytes; Emarsys accepts at most 10 MB per call`);
 			}

@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { jsonBytes, sendInBatches, type BatchAnswer } from '../../helpers/batch';
+import { entryBytes, sendInBatches, type BatchAnswer } from '../../helpers/batch';
 import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import {
@@ -107,7 +107,7 @@ export async function execute(
 			const contact: IDataObject = { external_id: externalId, trigger_id: triggerId };
 			if (data && Object.keys(data).length > 0) contact.data = data;
 			if (eventTime) contact.event_time = eventTime;
-			const bytes = jsonBytes(contact);
+			const bytes = entryBytes(contact);
 			if (bytes > MAX_PAYLOAD_BYTES - 1024) {
 				throw inputError(node, i, 'eventData', `the event is ${bytes} bytes; Emarsys accepts at most 10 MB per call`);
 			}
