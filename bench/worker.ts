@@ -1,10 +1,11 @@
 /**
- * One measured node run, in a fresh process (so peak RSS is the node's and n8n-core's alone,
- * with no leftovers from earlier runs): builds the harness, warms up with a small run (not
- * counted), then runs the workflow "input → Emarsys" for N items through n8n-core's
- * WorkflowExecute and prints one line `BENCH_RESULT {json}`.
+ * One measured n8n run, in a fresh process (so peak RSS is n8n-core's and the subject's alone,
+ * with no leftovers from earlier runs): builds the harness, warms up (not counted), then runs the
+ * workflow "input → subject" for N items through n8n-core's WorkflowExecute and prints one line
+ * `BENCH_RESULT {json}`. The subject is the Emarsys node, or the n8n floor (bench/lib/n8n-floor.ts).
  *
- *   node --expose-gc --import tsx bench/worker.ts '{"op":"get","n":1000,"url":"http://…","prefix":"bench"}'
+ *   node --expose-gc --import tsx bench/worker.ts '{"op":"get","n":1000,"url":"http://…","prefix":"bench",
+ *     "warmup":1000,"warmupPrefix":"bench","control":false,"subject":"node"}'
  */
 import { EmarsysApi } from '../credentials/EmarsysApi.credentials';
 import { EmarsysOAuth2Api } from '../credentials/EmarsysOAuth2Api.credentials';
