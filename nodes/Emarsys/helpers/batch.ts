@@ -181,6 +181,9 @@ export interface BatchWrite<E extends { itemIndex: number }> {
  *
  * Calls go one at a time, in order. The bookkeeping of an answer (errors, output items) is done
  * while the next call is on the wire, so that on large runs it costs no wall time.
+ *
+ * Takes the entries over: `entries` is emptied, and each chunk is let go once recorded, so that
+ * on a run of 100,000 items the payloads already sent can be freed while later calls run.
  */
 export async function sendInBatches<E extends { itemIndex: number }>(
 	entries: E[],
@@ -194,6 +197,7 @@ export async function sendInBatches<E extends { itemIndex: number }>(
 		if (group) group.push(entry);
 		else groups.set(key, [entry]);
 	}
+	entries.length = 0;
 	const chunks: E[][] = [];
 	for (const group of groups.values()) {
 		chunks.push(
@@ -205,6 +209,7 @@ export async function sendInBatches<E extends { itemIndex: number }>(
 			}),
 		);
 	}
+	groups.clear();
 
 	const record = (chunk: E[], outcome: Outcome<EmarsysReply<BatchAnswer>>) => {
 		if (!outcome.ok) {
@@ -237,7 +242,8 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
  * Makes one call per chunk, one at a time and in order. The answer of a call is recorded while
  * the next call is on the wire (on large runs the bookkeeping then costs no wall time), except
  * an answer `failed` says holds a failure: that one is recorded before the next call goes out,
- * since without Continue On Fail recording it stops the node.
+ * since without Continue On Fail recording it stops the node. `chunks` is emptied as calls go
+ * out (a recorded chunk is then no longer held).
  */
 export async function callInTurn<C, A>(
 	chunks: C[],
@@ -246,7 +252,9 @@ export async function callInTurn<C, A>(
 	failed: (chunk: C, outcome: Outcome<A>) => boolean,
 ): Promise<void> {
 	let previous: { chunk: C; outcome: Promise<Outcome<A>> } | undefined;
-	for (const chunk of chunks) {
+	// Oldest first, without shifting the array on every call.
+	chunks.reverse();
+	for (let chunk = chunks.pop(); chunk !== undefined; chunk = chunks.pop()) {
 		if (previous) {
 			const outcome = await previous.outcome;
 			if (failed(previous.chunk, outcome)) {
