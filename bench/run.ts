@@ -107,12 +107,12 @@ function parseFlags(argv: string[]): Flags {
 
 async function runWorker(args: WorkerArgs): Promise<WorkerResult> {
 	return await new Promise<WorkerResult>((resolve, reject) => {
-		const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
+		const child = spawn(process.execPath, [...(process.env.BENCH_DEBUG ? ['--trace-gc'] : []), '--expose-gc', '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
 			stdio: ['ignore', 'pipe', 'inherit'],
 			cwd: join(__dirname, '..'),
 		});
 		let stdout = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+		child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); if (process.env.BENCH_DEBUG) process.stderr.write(chunk); });
 		child.on('error', reject);
 		child.on('exit', (code) => {
 			const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
@@ -147,7 +147,7 @@ interface CaseResult {
 	floor: TimedCalls;
 	floorRatio: number;
 	/** The floor's calls made by a bare n8n node over the same N items (n8n's own cost included). */
-	n8nFloor: { wallMs: number; calls: number };
+	n8nFloor: { wallMs: number; calls: number; rssGrowthMb: number };
 	/** node / n8nFloor: what the Emarsys node adds to the least any n8n node doing this job costs. */
 	n8nFloorRatio: number;
 	/** Every round's wall time (the figures above take the best of each). */
@@ -269,7 +269,12 @@ async function main(): Promise<void> {
 					itemsOk,
 					floor,
 					floorRatio: round(node.wallMs / floor.wallMs),
-					n8nFloor: { wallMs: n8nFloor.wallMs, calls: n8nFloor.calls },
+					n8nFloor: {
+						wallMs: n8nFloor.wallMs,
+						calls: n8nFloor.calls,
+						// Memory: the highest of the runs, as for the node.
+						rssGrowthMb: n8nFloorRuns.reduce((a, b) => (b.rss.growthMb > a.rss.growthMb ? b : a)).rss.growthMb,
+					},
 					n8nFloorRatio: round(node.wallMs / n8nFloor.wallMs),
 					wallMsPerRound: {
 						node: nodeRuns.map((run) => run.wallMs),
@@ -286,7 +291,7 @@ async function main(): Promise<void> {
 						`${node.runError ? ` RUN ERROR: ${node.runError}` : ''}` +
 						`  wall=${fmtMs(node.wallMs)}  ${result.node.itemsPerSecond} items/s  peak RSS +${node.rss.growthMb} MB (held after GC +${node.rss.heldAfterGcMb} MB)` +
 						`  floor=${fmtMs(floor.wallMs)} (${floor.calls} calls) ×${result.floorRatio}` +
-						`  n8n floor=${fmtMs(n8nFloor.wallMs)} ×${result.n8nFloorRatio}` +
+						`  n8n floor=${fmtMs(n8nFloor.wallMs)} ×${result.n8nFloorRatio} (peak RSS +${result.n8nFloor.rssGrowthMb} MB)` +
 						`  [best of ${flags.rounds}: node ${result.wallMsPerRound.node.join('/')}, n8n floor ${result.wallMsPerRound.n8nFloor.join('/')}, floor ${result.wallMsPerRound.floor.join('/')} ms]` +
 						(node.parameterReadMs !== undefined ? `  [n8n's own evaluation of these parameters: ${fmtMs(node.parameterReadMs)}]` : '') +
 						(perItem ? `  per-item=${fmtMs(perItem.wallMs)} (${perItem.calls} calls) → node ${result.perItemRatio}× faster` : ''),
