@@ -211,7 +211,9 @@ async function main(): Promise<void> {
 						n,
 						url: sandbox.url,
 						prefix,
-						warmup: Math.min(1000, n),
+						// Warm up on runs as large as the measured one, up to 10,000 items (the first
+						// large run of a process also grows V8's heap: not the node's steady cost).
+						warmup: Math.min(10_000, n),
 						warmupPrefix: workload.needsContacts ? prefix : `warmup-${prefix}`,
 						control,
 						subject,
