@@ -8,6 +8,8 @@
  *   calls made (from the sandbox request log), wall time, items/s, peak RSS growth,
  *   ×floor   = node wall time / wall time of a bare axios script making exactly the calls the job
  *              needs at 1000 per call (ceil(N/1000), plus the metadata calls for choice labels),
+ *   ×n8n floor = node wall time / wall time of a bench-only n8n node making the floor's calls
+ *              through n8n's request helper over the same N items (n8n's own cost; its peak RSS too),
  *   ×perItem = wall time of one signed call per item, sequentially / node wall time.
  * Then a JSON summary (`BENCH_SUMMARY {...}`) and, last, one line with the key ratios.
  *
@@ -15,6 +17,7 @@
  *        --baseline-sizes 10000 (sizes at which the per-item baseline runs; 'none' to skip)
  *        --rounds 3 (runs of node and floor per case)
  *        --quick (sizes 1000,10000, baseline at 1000)  --out FILE (write the JSON summary)
+ * BENCH_DEBUG=1 passes the workers' output through, with V8's --trace-gc (where memory goes).
  *
  * The sandbox's rate limit is raised to 1,000,000 calls/minute for the bench, so that the
  * per-item baseline is not throttled (real Emarsys allows ~1000/minute: there the per-item
@@ -318,6 +321,10 @@ async function main(): Promise<void> {
 		rssGrowthMaxMbAt100k: results.some((r) => r.n === 100000)
 			? Math.max(...results.filter((r) => r.n === 100000).map((r) => r.node.rss.growthMb))
 			: undefined,
+		/** The same for the n8n floor: n8n's own peak for the same calls, with nothing kept. */
+		n8nFloorRssGrowthMaxMbAt100k: results.some((r) => r.n === 100000)
+			? Math.max(...results.filter((r) => r.n === 100000).map((r) => r.n8nFloor.rssGrowthMb))
+			: undefined,
 	};
 	const summary = {
 		date: new Date().toISOString(),
@@ -345,7 +352,9 @@ async function main(): Promise<void> {
 		`KEY RATIOS: ${perOp} | worst floor×${checks.floorRatioMax} at N=${results.find((r) => r.floorRatio === checks.floorRatioMax)?.n}, ` +
 			`worst floor×${checks.floorRatioAtLargestN} at N=${largest} (goal ≤${GOALS.floorMax}) | worst n8nFloor×${checks.n8nFloorRatioMax}` +
 			(checks.perItemRatioMinAt10k !== undefined ? ` | min perItem×${checks.perItemRatioMinAt10k}@10000 (goal ≥${GOALS.perItemMinAt10k})` : '') +
-			(checks.rssGrowthMaxMbAt100k !== undefined ? ` | peak RSS +${checks.rssGrowthMaxMbAt100k} MB@100000 (goal ≤${GOALS.rssGrowthMaxMbAt100k})` : '') +
+			(checks.rssGrowthMaxMbAt100k !== undefined
+				? ` | peak RSS +${checks.rssGrowthMaxMbAt100k} MB@100000 (goal ≤${GOALS.rssGrowthMaxMbAt100k}; n8n floor +${checks.n8nFloorRssGrowthMaxMbAt100k} MB)`
+				: '') +
 			` | calls ${checks.callsAsExpected ? 'as expected' : 'NOT as expected'} | items in=out ${checks.itemsInEqualsOut ? 'yes' : 'NO'}`,
 	);
 	if (!checks.callsAsExpected || !checks.itemsInEqualsOut) process.exitCode = 1;
