@@ -1,31 +1,11 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { getMultiChoiceLists } from '../../helpers/fields';
-import { ItemParameters } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
-import { requireFieldId, requireLanguage } from '../../helpers/validation';
 import type { EmarsysClient } from '../../transport';
-import { languageOption, optionsCollection } from '../common.descriptions';
+import { choiceListDescription, readChoiceListInputs } from './choices.shared';
 
-const properties: INodeProperties[] = [
-	{
-		displayName: 'Field Name or ID',
-		name: 'fieldId',
-		type: 'options',
-		typeOptions: { loadOptionsMethod: 'getMultiChoiceFields' },
-		default: '',
-		required: true,
-		description:
-			'The multi-choice field whose choices to list. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-	},
-	optionsCollection([languageOption]),
-];
-
-export const description = updateDisplayOptions(
-	{ show: { resource: ['field'], operation: ['getMultiChoices'] } },
-	properties,
-);
+export const description = choiceListDescription('getMultiChoices', 'multi-choice', 'getMultiChoiceFields');
 
 /** One output item per choice. All fields asked for in one language go to Emarsys in ONE call. */
 export async function execute(
@@ -33,33 +13,25 @@ export async function execute(
 	items: INodeExecutionData[],
 	client: EmarsysClient,
 ): Promise<INodeExecutionData[]> {
-	const node = this.getNode();
 	const results = new ItemResults(this, items.length);
-	const params = new ItemParameters(this, description);
-	const inputs: Array<{ fieldId: string; language: string }> = [];
+	const inputs = readChoiceListInputs(this, items, results, description);
 	const fieldsByLanguage = new Map<string, string[]>();
-	for (let i = 0; i < items.length; i++) {
-		results.runSync(i, () => {
-			const options = params.get('options', i, {}) as IDataObject;
-			const input = {
-				fieldId: requireFieldId(node, i, 'fieldId', params.get('fieldId', i)),
-				language: requireLanguage(node, i, options.language),
-			};
-			inputs[i] = input;
-			const list = fieldsByLanguage.get(input.language) ?? [];
-			list.push(input.fieldId);
-			fieldsByLanguage.set(input.language, list);
-		});
+	for (const input of inputs) {
+		if (!input) continue;
+		const list = fieldsByLanguage.get(input.language) ?? [];
+		list.push(input.fieldId);
+		fieldsByLanguage.set(input.language, list);
 	}
 	for (let i = 0; i < items.length; i++) {
+		const input = inputs[i];
+		if (!input) continue;
 		await results.run(i, async () => {
-			const { fieldId, language } = inputs[i];
-			const lists = await getMultiChoiceLists(client, fieldsByLanguage.get(language) ?? [fieldId], language, i);
-			const choices = lists[fieldId] ?? [];
+			const lists = await getMultiChoiceLists(client, fieldsByLanguage.get(input.language) ?? [input.fieldId], input.language, i);
+			const choices = lists[input.fieldId] ?? [];
 			results.add(
 				i,
 				choices.map((choice) => ({
-					fieldId: Number(fieldId),
+					fieldId: Number(input.fieldId),
 					id: choice.id,
 					choice: choice.choice,
 					...(choice.bit_position !== undefined ? { bit_position: choice.bit_position } : {}),
