@@ -130,6 +130,31 @@ test('WSSE: a new contact from the chatbot is saved, gets the event, and the ans
 	expect(SEED_EVENTS.some((event) => String(event.id) === demoEventId)).toBe(true);
 });
 
+test('WSSE: a choice ID the field does not have gets a clear 422 answer from the error branch, before any call', async () => {
+	await clearSandboxLog(stack.sandbox!.url);
+	const email = `nils.${Date.now()}@example.com`;
+	const unknownChoice = String(Math.max(...FORMAT_FIELD.choices!.map((choice) => choice.id)) + 1);
+
+	const response = await fetch(stack.webhookUrl(DEMO_WEBHOOK_PATH), {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ email, firstName: 'Nils', emailFormat: unknownChoice }),
+		signal: AbortSignal.timeout(60_000),
+	});
+	const answer = (await response.json()) as { reply: string; error: string };
+
+	expect(response.status).toBe(422);
+	// Refused before any call, by the check of Contact Data against the field's choices: the
+	// message names the field, the item, the choices there are and the value given.
+	expect(answer.error).toContain("'26'");
+	expect(answer.error).toContain('[item 0]');
+	for (const choice of FORMAT_FIELD.choices!) expect(answer.error).toContain(String(choice.id));
+	expect(answer.error).toContain(`'${unknownChoice}'`);
+	expect(answer.reply).toContain(answer.error);
+	expect((await sandboxContacts(stack.sandbox!.url)).some((c) => c.fields['3'] === email)).toBe(false);
+	expect(apiCalls(await sandboxLog(stack.sandbox!.url)).filter((e) => e.method !== 'GET')).toHaveLength(0);
+});
+
 test('OpenID Connect: the same flow with one token request and Bearer calls to the v3 API', async () => {
 	await clearSandboxLog(stack.sandbox!.url);
 	const email = `olga.${Date.now()}@example.com`;

@@ -171,6 +171,23 @@ describe('bad input is rejected before any call', () => {
 		['a trigger ID longer than Emarsys accepts', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}', options: { triggerId: 'x'.repeat(256) } }, /parameter "options.triggerId": is 256 characters long; at most 255/],
 		['an unknown output key style', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1'], options: { outputKeys: 'labels' } }, /parameter "options.outputKeys"/],
 		['a key field that is not a field reference', { resource: 'contact', operation: 'get', keyId: 'e-mail address', contactId: 'ada@example.com', fields: ['1'] }, /parameter "keyId"/],
+		[
+			// n8n's own check of Contact Data: its message only names the field; what is wrong is added.
+			'a choice the field does not have',
+			{
+				resource: 'contact',
+				operation: 'upsert',
+				keyId: '3',
+				columns: {
+					...manualColumns({ '3': 'ada@example.com', '26': '={{ "9" }}' }),
+					schema: [
+						{ id: '3', displayName: 'E-Mail', required: false, defaultMatch: false, display: true, type: 'string', canBeUsedToMatch: true },
+						{ id: '26', displayName: 'Preferred e-mail format', required: false, defaultMatch: false, display: true, type: 'options', options: [{ name: 'HTML', value: '1' }, { name: 'Text only', value: '2' }] },
+					],
+				},
+			},
+			/Invalid input for '26' \[item 0\]: '26' expects one of the following values: \[1, 2\] but we got '9'/,
+		],
 		['more fields than Emarsys accepts', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: Array.from({ length: 1001 }, (_, i) => String(i)) }, /1001 fields given; Emarsys accepts at most 1000/],
 	];
 

@@ -74,13 +74,9 @@ export class ItemResults {
 		for (let index = 0; index < this.count; index++) {
 			const error = this.errors[index];
 			if (error) {
-				const json: IDataObject = { error: error.message };
-				if (error.description) json.description = error.description;
-				const { httpCode } = error as NodeApiError;
-				if (httpCode) json.httpCode = httpCode;
-				const replyCode = error.context?.replyCode;
-				if (replyCode !== undefined) json.replyCode = replyCode;
-				items.push({ json, error, pairedItem: { item: index } });
+				// n8n-core keeps only the message in an error item's json (normalizeNodeErrors); the
+				// description, HTTP status and reply code travel with `error`.
+				items.push({ json: { error: error.message }, error, pairedItem: { item: index } });
 				continue;
 			}
 			const outputs = this.outputs[index];
@@ -97,5 +93,15 @@ function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
 		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
 		return error;
 	}
-	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+	// n8n's own errors say what is wrong in `description` (an ExpressionError for a value its
+	// checks refuse: "Invalid input for '26' [item 0]" / "'26' expects one of the following
+	// values: [1, 2, 3] but we got '4'"). Error items keep only the message: it gets both.
+	const description = (error as { description?: unknown } | undefined)?.description;
+	const message =
+		error instanceof Error && typeof description === 'string' && description !== '' && !error.message.includes(description)
+			? `${error.message}: ${description}`
+			: undefined;
+	const wrapped = new NodeOperationError(ctx.getNode(), error as Error, { itemIndex, ...(message ? { message } : {}) });
+	if (message) wrapped.description = undefined; // it is in the message now
+	return wrapped;
 }
