@@ -319,7 +319,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 			headers = {
 				'X-RateLimit-Limit': String(state.limiter.limitPerMinute),
 				'X-Ratelimit-Remaining': '0',
-				'X-RateLimit-Reset': String(Math.ceil(until / 1000)),
+				// Whole seconds, rounded down, as the limiter's own header (see ratelimit.ts).
+				'X-RateLimit-Reset': String(Math.floor(until / 1000)),
 			};
 			entry.fault = 'rateLimitWindow';
 			entry.user = claimed;

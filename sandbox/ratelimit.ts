@@ -8,6 +8,9 @@
  * do not say whether the window is fixed or sliding; a fixed window makes `X-RateLimit-Reset`
  * a single, stable instant, which is what the header describes). Requests without an
  * identifiable user share the bucket "anonymous".
+ * The window starts at the millisecond of its first request, so its end is rarely on a whole
+ * second; `X-RateLimit-Reset`, being whole seconds, is that end rounded DOWN (a client that
+ * retries at the stamp itself is still inside the window, as with any whole-second header).
  */
 export interface RateState {
 	limit: number;
@@ -49,7 +52,7 @@ export class RateLimiter {
 		return {
 			limit,
 			remaining: Math.max(0, limit - b.count),
-			reset: Math.ceil((b.windowStart + WINDOW_MS) / 1000),
+			reset: Math.floor((b.windowStart + WINDOW_MS) / 1000),
 			limited: b.count > limit,
 		};
 	}

@@ -9,7 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties } from './actions/node.description';
 import { router } from './actions/router';
-import { loadOptions, resourceMapping } from './methods';
+import { listSearch, loadOptions, resourceMapping } from './methods';
 
 /** One main input, one main output (a regular node). */
 const MAIN: NodeConnectionType[] = [NodeConnectionTypes.Main];
@@ -42,7 +42,7 @@ export class Emarsys implements INodeType {
 		properties,
 	};
 
-	methods = { loadOptions, resourceMapping };
+	methods = { listSearch, loadOptions, resourceMapping };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

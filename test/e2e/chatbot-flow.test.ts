@@ -30,7 +30,7 @@ const labelOf = (choiceId: number) => FORMAT_FIELD.choices!.find((choice) => cho
 
 /** The external event the demo workflow triggers, as configured in demo/chatbot-workflow.json. */
 const demoEventId = String(
-	loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'trigger')!.parameters.eventId,
+	(loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'trigger')!.parameters.eventId as { value: string }).value,
 );
 
 let stack: E2eStack;

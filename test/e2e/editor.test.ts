@@ -52,8 +52,9 @@ const expectedNumber = String(seedContact.fields[String(customNumberField.id)]);
 const demo = loadDemoWorkflow();
 const readNodeName = demo.nodes.find((node) => node.parameters.operation === 'getWithChoiceLabels')!.name;
 const triggerNode = demo.nodes.find((node) => node.parameters.operation === 'trigger')!;
-/** A seeded event other than the one the demo workflow has selected, so that picking it changes something. */
-const eventToPick = SEED_EVENTS.find((event) => String(event.id) !== String(triggerNode.parameters.eventId))!;
+/** The event the demo workflow has selected (a resource locator value) and another seeded one, so that picking it changes something. */
+const demoEventId = String((triggerNode.parameters.eventId as { value: string }).value);
+const eventToPick = SEED_EVENTS.find((event) => String(event.id) !== demoEventId)!;
 
 let stack: E2eStack;
 let userDataDir: string;
@@ -214,13 +215,23 @@ test('runs the node from the editor; the output panel shows the contact with the
 	});
 });
 
-test('the event dropdown lists the sandbox events; another event is picked', async () => {
+test('the event locator lists the sandbox events and filters them as the user types; one is picked, another given by ID', async () => {
 	await openNode(triggerNode.name);
-	const eventInput = ndv().getByTestId('parameter-input-eventId');
-	await eventInput.locator('input').click();
-	for (const event of SEED_EVENTS) await optionFor(event).waitFor();
-	await optionFor(eventToPick).click();
-	await expect(eventInput.locator('input').inputValue()).resolves.toContain(eventToPick.name);
+	const locator = ndv().getByTestId('resource-locator-eventId');
+	await locator.getByTestId('rlc-input').click();
+	const dropdown = page.getByTestId('resource-locator-dropdown');
+	const item = (event: { name: string; id: number }) => dropdown.getByTestId('rlc-item').filter({ hasText: event.name }).filter({ hasText: String(event.id) });
+	for (const event of SEED_EVENTS) await item(event).waitFor();
+	// Typing filters the list (the node's listSearch method).
+	await dropdown.getByTestId('rlc-search').locator('input').fill(eventToPick.name.slice(0, 6));
+	await expect(dropdown.getByTestId('rlc-item').count()).resolves.toBe(1);
+	await item(eventToPick).click();
+	await expect(locator.getByTestId('rlc-input').locator('input').inputValue()).resolves.toContain(eventToPick.name);
+
+	await locator.getByTestId('rlc-mode-selector').click();
+	await page.getByRole('option', { name: 'By ID' }).click();
+	await locator.getByTestId('rlc-input').locator('input').fill(demoEventId);
+	await expect(locator.getByTestId('rlc-input').locator('input').inputValue()).resolves.toBe(demoEventId);
 	await page.getByTestId('ndv-close-button').click();
 });
 

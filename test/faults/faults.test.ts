@@ -12,7 +12,6 @@ import {
 	email,
 	errorOf,
 	evidence,
-	faultTiming,
 	getParameters,
 	inputIndexOf,
 	keysInBody,
@@ -25,6 +24,7 @@ import {
 	waitFor,
 	type Env,
 } from './setup';
+import { v2 } from '../sandbox/util';
 
 let env: Env;
 let restorePrinted: () => void;
@@ -38,7 +38,6 @@ afterAll(async () => {
 	await env.sandbox.stop();
 });
 beforeEach(async () => {
-	faultTiming();
 	await env.sandbox.reset();
 });
 afterEach(async () => {
@@ -91,6 +90,36 @@ describe('rate limit storm', () => {
 		const stored = (await env.sandbox.getContacts()).filter((c) => String(c.fields['3'] ?? '').startsWith('storm-'));
 		expect(stored).toHaveLength(5000);
 	}, 120_000);
+});
+
+describe('a rate-limit window already used up (issue: retries after a 429 burnt out within a second)', () => {
+	it('a 2,500-contact upsert and a 2,500-event trigger wait for the next window: every contact written once, every event once, no error', async () => {
+		// 4 calls a minute, all used up by another process of the same API user; the window ends
+		// mid-second and its reset header is rounded down to whole seconds (sandbox/ratelimit.ts).
+		await env.sandbox.setConfig({ rateLimitPerMinute: 4 });
+		for (let i = 0; i < 4; i++) expect((await v2(env.sandbox.url, env.sandbox.credentials, 'GET', 'event')).status).toBe(200);
+		const items = range(2500).map((i) => ({ email: email('window', i), first: `Window${i}`, n: i }));
+
+		const upsert = await runNode(env, upsertParameters(), items);
+		expect(upsert.error).toBeUndefined();
+		expect(upsert.errorItems).toHaveLength(0);
+		expect(upsert.items.map((item) => item.json.contactId)).toEqual(items.map((item) => item.email));
+		const trigger = await runNode(env, triggerParameters(), items);
+		expect(trigger.error).toBeUndefined();
+		expect(trigger.errorItems).toHaveLength(0);
+		expect(trigger.items).toHaveLength(2500);
+
+		const calls = await apiCalls(env.sandbox);
+		const puts = calls.filter((c) => c.endpoint === 'contact');
+		const posts = calls.filter((c) => c.endpoint === 'event/1001/trigger');
+		// Each batch answered 200 once; a refused one was sent again only in the next window.
+		expect(puts.filter((c) => c.status === 200)).toHaveLength(3);
+		expect(posts.filter((c) => c.status === 200)).toHaveLength(3);
+		expect(calls.filter((c) => c.status === 429).length).toBeLessThanOrEqual(2);
+		const stored = (await env.sandbox.getContacts()).filter((c) => String(c.fields['3'] ?? '').startsWith('window-'));
+		expect(stored).toHaveLength(2500);
+		expect(processedOncePerTriggerId(await env.sandbox.getTriggers()).size).toBe(2500);
+	}, 300_000);
 });
 
 describe('server errors', () => {
@@ -353,9 +382,9 @@ describe('bad inputs are rejected before any call', () => {
 	it('an empty contact ID in item 500 of 1,000 stops the run before any call; with continue on fail only item 500 fails', async () => {
 		const items = range(1000).map((i) => ({ email: i === 500 ? '' : email('seed', i) }));
 		const stopped = await runNode(env, getParameters(), items);
-		expect(stopped.error?.message).toMatch(/Item 501, parameter "contactId": is empty/);
+		expect(stopped.error?.message).toMatch(/Parameter "contactId": is empty.*\[item 500\]/);
 		const stoppedTrigger = await runNode(env, triggerParameters(), items);
-		expect(stoppedTrigger.error?.message).toMatch(/Item 501, parameter "contactId": is empty/);
+		expect(stoppedTrigger.error?.message).toMatch(/Parameter "contactId": is empty.*\[item 500\]/);
 		await expectNoCalls();
 
 		await seedContacts(env.sandbox, 'seed', 1000);
@@ -373,10 +402,10 @@ describe('bad inputs are rejected before any call', () => {
 		const items = range(1000).map((i) => ({ email: email('seed', i), n: i }));
 		for (const data of ['[1, 2]', '"text"', '42', 'null-ish{']) {
 			const run = await runNode(env, triggerParameters({}, data), items);
-			expect(run.error?.message).toMatch(/parameter "eventData": (must be a JSON object|is not valid JSON)/);
+			expect(run.error?.message).toMatch(/Parameter "eventData": (must be a JSON object|is not valid JSON)/);
 		}
 		const badEvent = await runNode(env, { ...triggerParameters(), eventId: 'order_confirmation' }, items);
-		expect(badEvent.error?.message).toMatch(/parameter "eventId": "order_confirmation" is not an external event ID/);
+		expect(badEvent.error?.message).toMatch(/Parameter "eventId": "order_confirmation" is not an external event ID/);
 		await expectNoCalls();
 	});
 

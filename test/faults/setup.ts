@@ -6,24 +6,14 @@
  */
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { retryTiming } from '../../nodes/Emarsys/transport';
 import { apiCalls as allApiCalls, createEnv, credentialsFor, type Auth, type Env } from '../helpers/emarsys-env';
 import type { RunNodeResult } from '../helpers/n8n-harness';
 import type { LogEntry, TestSandbox } from '../helpers/sandbox';
 
 export type { Auth, Env };
 
-/**
- * Real waits for rate limits (the transport waits until X-RateLimit-Reset, up to 60 s), short
- * backoff steps for 5xx / network errors so the suite stays fast.
- */
-export function faultTiming(): void {
-	retryTiming.baseDelayMs = 20;
-	retryTiming.maxDelayMs = 60_000;
-}
-
+/** The node runs with its real waits: the next rate-limit window after a 429, backoff from 1 s after a 5xx. */
 export async function startEnv(): Promise<Env> {
-	faultTiming();
 	return await createEnv();
 }
 

@@ -160,17 +160,17 @@ describe('partial batch errors and continueOnFail', () => {
 
 describe('bad input is rejected before any call', () => {
 	const cases: Array<[string, INodeParameters, RegExp]> = [
-		['a non-numeric field ID', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1', 'first name'] }, /Item 1, parameter "fields": "first name" is not a field ID/],
-		['an empty contact ID', { resource: 'contact', operation: 'get', keyId: '3', contactId: '  ', fields: ['1'] }, /Item 1, parameter "contactId": is empty/],
-		['event data that is not a JSON object', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '[1, 2]' }, /Item 1, parameter "eventData": must be a JSON object/],
-		['event data that is not JSON', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{"a": ' }, /parameter "eventData": is not valid JSON/],
-		['a non-numeric event ID', { resource: 'event', operation: 'trigger', eventId: 'order_confirmation', keyId: '3', contactId: 'ada@example.com', eventData: '{}' }, /parameter "eventId": "order_confirmation" is not an external event ID/],
-		['a bad event time', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}', options: { eventTime: 'next friday' } }, /parameter "options.eventTime"/],
-		['a non-numeric choice field ID', { resource: 'field', operation: 'getSingleChoices', fieldId: 'gender' }, /parameter "fieldId": "gender" is not a field ID/],
-		['an upsert without a key value', { resource: 'contact', operation: 'upsert', keyId: '3', columns: manualColumns({ '1': 'Nobody' }) }, /parameter "contactId": no value for the key field 3/],
-		['a trigger ID longer than Emarsys accepts', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}', options: { triggerId: 'x'.repeat(256) } }, /parameter "options.triggerId": is 256 characters long; at most 255/],
-		['an unknown output key style', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1'], options: { outputKeys: 'labels' } }, /parameter "options.outputKeys"/],
-		['a key field that is not a field reference', { resource: 'contact', operation: 'get', keyId: 'e-mail address', contactId: 'ada@example.com', fields: ['1'] }, /parameter "keyId"/],
+		['a non-numeric field ID', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1', 'first name'] }, /Parameter "fields": "first name" is not a field ID.*\[item 0\]/],
+		['an empty contact ID', { resource: 'contact', operation: 'get', keyId: '3', contactId: '  ', fields: ['1'] }, /Parameter "contactId": is empty.*\[item 0\]/],
+		['event data that is not a JSON object', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '[1, 2]' }, /Parameter "eventData": must be a JSON object.*\[item 0\]/],
+		['event data that is not JSON', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{"a": ' }, /Parameter "eventData": is not valid JSON/],
+		['a non-numeric event ID', { resource: 'event', operation: 'trigger', eventId: 'order_confirmation', keyId: '3', contactId: 'ada@example.com', eventData: '{}' }, /Parameter "eventId": "order_confirmation" is not an external event ID/],
+		['a bad event time', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}', options: { eventTime: 'next friday' } }, /Parameter "options.eventTime"/],
+		['a non-numeric choice field ID', { resource: 'field', operation: 'getSingleChoices', fieldId: 'gender' }, /Parameter "fieldId": "gender" is not a field ID/],
+		['an upsert without a key value', { resource: 'contact', operation: 'upsert', keyId: '3', columns: manualColumns({ '1': 'Nobody' }) }, /Parameter "contactId": no value for the key field 3/],
+		['a trigger ID longer than Emarsys accepts', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}', options: { triggerId: 'x'.repeat(256) } }, /Parameter "options.triggerId": is 256 characters long; at most 255/],
+		['an unknown output key style', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1'], options: { outputKeys: 'labels' } }, /Parameter "options.outputKeys"/],
+		['a key field that is not a field reference', { resource: 'contact', operation: 'get', keyId: 'e-mail address', contactId: 'ada@example.com', fields: ['1'] }, /Parameter "keyId"/],
 		[
 			// n8n's own check of Contact Data: its message only names the field; what is wrong is added.
 			'a choice the field does not have',
@@ -208,8 +208,8 @@ describe('bad input is rejected before any call', () => {
 		);
 		expect(error).toBeUndefined();
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
-		expect(items[1].json.error).toMatch(/Item 2, parameter "eventData": must be a JSON object, got string/);
-		expect(items[2].json.error).toMatch(/Item 3, parameter "contactId": is empty/);
+		expect(items[1].json.error).toMatch(/Parameter "eventData": must be a JSON object, got string.*\[item 1\]/);
+		expect(items[2].json.error).toMatch(/Parameter "contactId": is empty.*\[item 2\]/);
 		expect(jsonOf([items[0], items[3]]).map((json) => json.contactId)).toEqual(['ada@example.com', 'grace@example.com']);
 		const calls = await apiCalls(env.sandbox);
 		expect(calls).toHaveLength(1);

@@ -24,6 +24,16 @@ async function options(auth: Auth, method: string, parameters: INodeParameters =
 	});
 }
 
+async function search(auth: Auth, method: string, parameters: INodeParameters = {}, filter?: string) {
+	return await env.harness.listSearch({
+		nodeType: 'emarsys',
+		method,
+		filter,
+		parameters: { authentication: auth, ...parameters },
+		credentials: credentialsFor(env.sandbox, auth),
+	});
+}
+
 describe.each(AUTHS)('with %s credentials', (auth) => {
 	it('getFields lists every field of the account by name with its ID as value', async () => {
 		const list = await options(auth, 'getFields', { resource: 'contact', operation: 'get' });
@@ -46,24 +56,31 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		expect(values).not.toContain('4');
 	});
 
-	it('getSingleChoiceFields lists single-choice fields (and Opt-In), getMultiChoiceFields multi-choice ones', async () => {
-		const single = (await options(auth, 'getSingleChoiceFields', { resource: 'field', operation: 'getSingleChoices' })).map((o) => o.value);
+	it('the field locators list single-choice fields (and Opt-In) and multi-choice fields, filtered by the typed text', async () => {
+		const single = (await search(auth, 'searchSingleChoiceFields', { resource: 'field', operation: 'getSingleChoices' })).results.map((o) => o.value);
 		expect(single).toEqual(expect.arrayContaining(['5', '14', '31', '10503']));
 		expect(single).not.toContain('10500');
 		expect(single).not.toContain('1');
-		const multi = (await options(auth, 'getMultiChoiceFields', { resource: 'field', operation: 'getMultiChoices' })).map((o) => o.value);
+		const multi = (await search(auth, 'searchMultiChoiceFields', { resource: 'field', operation: 'getMultiChoices' })).results.map((o) => o.value);
 		expect(multi.sort()).toEqual(['0', '10500']);
+		const gender = await search(auth, 'searchSingleChoiceFields', { resource: 'field', operation: 'getSingleChoices' }, 'GENDER');
+		expect(gender.results).toEqual([{ name: 'Gender (5)', value: '5' }]);
+		const byId = await search(auth, 'searchSingleChoiceFields', { resource: 'field', operation: 'getSingleChoices' }, '31');
+		expect(byId.results.map((o) => o.value)).toContain('31');
 	});
 
-	it('getEvents lists the external events', async () => {
-		const list = await options(auth, 'getEvents', { resource: 'event', operation: 'trigger' });
-		expect(list).toEqual([
+	it('the event locator lists the external events, filtered by the typed text', async () => {
+		const list = await search(auth, 'searchEvents', { resource: 'event', operation: 'trigger' });
+		expect(list.results).toEqual([
 			{ name: 'order_confirmation (1001)', value: '1001' },
 			{ name: 'password_reset (1002)', value: '1002' },
 		]);
 		const calls = await apiCalls(env.sandbox);
 		expect(calls.map((c) => c.endpoint)).toEqual(['event']);
 		expect(calls[0].auth).toBe(auth === 'wsse' ? 'wsse' : 'bearer');
+		expect((await search(auth, 'searchEvents', { resource: 'event', operation: 'trigger' }, 'reset')).results).toEqual([
+			{ name: 'password_reset (1002)', value: '1002' },
+		]);
 	});
 
 	it('the upsert resource mapper lists every field with its type and single-choice fields with their choices', async () => {

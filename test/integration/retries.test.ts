@@ -1,6 +1,7 @@
 /** Transport: rate limits, retries, timeouts, malformed answers, auth errors — through the sandbox's fault hooks. */
-import { retryTiming } from '../../nodes/Emarsys/transport';
-import { AUTHS, apiCalls, fastRetries, run, startEnv, type Env } from './setup';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+
+import { AUTHS, apiCalls, run, startEnv, type Env } from './setup';
 
 let env: Env;
 beforeAll(async () => {
@@ -10,65 +11,55 @@ afterAll(async () => {
 	await env.sandbox.stop();
 });
 beforeEach(async () => {
-	fastRetries();
 	await env.sandbox.reset();
 });
 
 const getAda = { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1'] };
+const timeOf = (entry: { time: string }) => Date.parse(entry.time);
 
 describe.each(AUTHS)('with %s credentials', (auth) => {
-	it('waits out a 429 window (until X-RateLimit-Reset) and retries the same call', async () => {
-		const waits: number[] = [];
-		const realSleep = retryTiming.sleep;
-		retryTiming.sleep = async (ms) => {
-			waits.push(ms);
-			await realSleep(ms);
-		};
-		try {
-			await env.sandbox.setFaults({ rateLimitForSeconds: 1 });
-			const { items, error } = await run(env, auth, getAda);
-			expect(error).toBeUndefined();
-			expect(items[0].json).toMatchObject({ '1': 'Ada' });
-		} finally {
-			retryTiming.sleep = realSleep;
-		}
+	it('after a 429 waits for the next rate-limit window (one second past X-RateLimit-Reset) and sends the same call once more', async () => {
+		// The forced window ends 1.5 s from now, mid-second; its reset header is rounded down.
+		await env.sandbox.setFaults({ rateLimitForSeconds: 1.5 });
+		const { items, error } = await run(env, auth, getAda);
+		expect(error).toBeUndefined();
+		expect(items[0].json).toMatchObject({ '1': 'Ada' });
 		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata');
-		expect(calls.length).toBeGreaterThanOrEqual(2);
-		expect(calls.slice(0, -1).every((c) => c.status === 429)).toBe(true);
-		expect(calls[calls.length - 1].status).toBe(200);
-		// Every retry sends the same batch.
-		expect(new Set(calls.map((c) => JSON.stringify(c.body))).size).toBe(1);
-		// The wait came from the reset header (a window of about a second), not from the 10 ms backoff.
-		expect(Math.max(...waits)).toBeGreaterThan(100);
+		// Waiting only until the stamp would land inside the same window and be refused again.
+		expect(calls.map((c) => c.status)).toEqual([429, 200]);
+		expect(calls[0].body).toEqual(calls[1].body);
+		expect(timeOf(calls[1]) - timeOf(calls[0])).toBeGreaterThanOrEqual(1000);
 	});
 
-	it('gives up on 429 after Max Retries with a hint', async () => {
-		retryTiming.maxDelayMs = 20;
+	it('reports the rate limit once waiting would pass Max Rate-Limit Wait, with a hint', async () => {
 		await env.sandbox.setFaults({ rateLimitForSeconds: 30 });
-		const { error } = await run(env, auth, { ...getAda, options: { maxRetries: 2 } });
+		const { error } = await run(env, auth, { ...getAda, options: { maxRateLimitWait: 5 } });
 		expect(error?.message).toMatch(/HTTP 429/);
-		expect(error?.description).toMatch(/rate limit/);
-		expect((await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata')).toHaveLength(3);
+		expect(error?.description).toMatch(/rate limit.*Max Rate-Limit Wait/);
+		expect((await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata')).toHaveLength(1);
 	});
 
-	it('retries idempotent calls after 5xx, up to Max Retries', async () => {
+	it('retries idempotent calls after 5xx, up to Max Retries, waiting longer each time', async () => {
 		await env.sandbox.setFaults({ errorRate: { status: 503, rate: 1 } });
-		const { error } = await run(env, auth, { ...getAda, options: { maxRetries: 3 } });
+		const { error } = await run(env, auth, { ...getAda, options: { maxRetries: 2 } });
 		expect(error?.message).toMatch(/HTTP 503/);
 		expect(error?.description).toMatch(/server problem/);
 		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata');
-		expect(calls).toHaveLength(4);
+		expect(calls).toHaveLength(3);
+		const gaps = [timeOf(calls[1]) - timeOf(calls[0]), timeOf(calls[2]) - timeOf(calls[1])];
+		expect(gaps[0]).toBeGreaterThanOrEqual(1000);
+		expect(gaps[1]).toBeGreaterThanOrEqual(2000);
 	});
 
 	it('retries a trigger after 5xx with the same trigger_id, so Emarsys deduplicates it', async () => {
 		await env.sandbox.setFaults({ errorRate: { status: 500, rate: 1 } });
 		const { error } = await run(env, auth, {
 			resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}',
-			options: { maxRetries: 2 },
+			options: { maxRetries: 1 },
 		});
 		expect(error?.message).toMatch(/HTTP 500/);
 		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'event/1001/trigger');
-		expect(calls).toHaveLength(3);
+		expect(calls).toHaveLength(2);
 		const triggerIds = calls.map((c) => (c.body as { contacts: Array<{ trigger_id: string }> }).contacts[0].trigger_id);
 		expect(new Set(triggerIds).size).toBe(1);
 		expect(triggerIds[0]).toMatch(/^n8n-/);
@@ -112,27 +103,17 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 
 describe('pacing and permissions', () => {
 	it('spaces out calls when X-Ratelimit-Remaining nears zero, so the limit is never hit', async () => {
-		await env.sandbox.setConfig({ rateLimitPerMinute: 4 });
-		retryTiming.maxDelayMs = 50;
-		const waits: number[] = [];
-		const realSleep = retryTiming.sleep;
-		retryTiming.sleep = async (ms) => {
-			waits.push(ms);
-			await realSleep(ms);
-		};
-		try {
-			// Field list, getdata and one single-choice call: the third call is made with 2 calls left.
-			const { error } = await run(env, 'wsse', {
-				resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['1', '5'],
-			});
-			expect(error).toBeUndefined();
-		} finally {
-			retryTiming.sleep = realSleep;
-		}
-		const statuses = (await apiCalls(env.sandbox)).map((c) => c.status);
-		expect(statuses).toEqual([200, 200, 200]);
-		expect(waits.length).toBeGreaterThanOrEqual(1);
-	});
+		await env.sandbox.setConfig({ rateLimitPerMinute: 3 });
+		// Field list, getdata and one single-choice call: after the first answer only 2 calls are left.
+		const { error } = await run(env, 'wsse', {
+			resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['1', '5'],
+		});
+		expect(error).toBeUndefined();
+		const calls = await apiCalls(env.sandbox);
+		expect(calls.map((c) => c.status)).toEqual([200, 200, 200]);
+		// The 2 calls left were spread over the rest of the one-minute window (a third of it each).
+		expect(timeOf(calls[1]) - timeOf(calls[0])).toBeGreaterThanOrEqual(15_000);
+	}, 90_000);
 
 	it('a 403 is not retried and says which permission to grant', async () => {
 		await env.sandbox.setFaults({ errorRate: { status: 403, rate: 1 } });
@@ -144,48 +125,39 @@ describe('pacing and permissions', () => {
 });
 
 describe('failures without an answer', () => {
-	it('retries a refused connection, then reports that Emarsys could not be reached', async () => {
-		const waits: number[] = [];
-		const realSleep = retryTiming.sleep;
-		retryTiming.sleep = async (ms) => {
-			waits.push(ms);
-			await realSleep(ms);
-		};
+	it('retries a connection that is cut, then reports that Emarsys could not be reached', async () => {
+		const sockets: Socket[] = [];
+		const server = createServer((socket) => {
+			sockets.push(socket);
+			socket.destroy();
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		try {
 			env.harness.clearCredentials();
 			const { error } = await env.harness.runNode({
 				nodeType: 'emarsys',
 				parameters: { authentication: 'wsse', ...getAda, options: { maxRetries: 2 } },
-				credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: 'http://127.0.0.1:1/api/v2' } },
+				credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2` } },
 			});
-			// n8n words connection errors itself ("The service refused the connection …"); the hint is the node's.
-			expect(error?.message).toMatch(/refused the connection|Could not reach Emarsys/);
+			expect(error?.message).toMatch(/Could not reach Emarsys \(the connection was cut\)/);
 			expect(error?.description).toMatch(/API Base URL/);
 		} finally {
-			retryTiming.sleep = realSleep;
+			server.close();
 		}
-		expect(waits).toHaveLength(2);
+		expect(sockets).toHaveLength(3);
 	});
 
 	it('does not retry a request that cannot be sent (invalid base URL)', async () => {
-		const waits: number[] = [];
-		const realSleep = retryTiming.sleep;
-		retryTiming.sleep = async (ms) => {
-			waits.push(ms);
-			await realSleep(ms);
-		};
-		try {
-			env.harness.clearCredentials();
-			const { error } = await env.harness.runNode({
-				nodeType: 'emarsys',
-				parameters: { authentication: 'wsse', ...getAda },
-				credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: 'not a url' } },
-			});
-			expect(error?.message).toMatch(/could not be sent/);
-		} finally {
-			retryTiming.sleep = realSleep;
-		}
-		expect(waits).toHaveLength(0);
+		env.harness.clearCredentials();
+		const started = Date.now();
+		const { error } = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'wsse', ...getAda },
+			credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: 'not a url' } },
+		});
+		expect(error?.message).toMatch(/could not be sent/);
+		// No backoff wait (the first is a second).
+		expect(Date.now() - started).toBeLessThan(1000);
 	});
 });
 
@@ -247,7 +219,8 @@ describe('authentication errors', () => {
 		expect(second.items[0].json).toMatchObject({ '1': 'Ada' });
 		const tokenCalls = (await env.sandbox.getLog()).filter((entry) => entry.path === '/oauth2/token');
 		expect(tokenCalls.length).toBe(2);
+		// The expired token's 401 comes back as an answer; sent once more as an error, n8n renews the token.
 		const statuses = (await apiCalls(env.sandbox)).map((c) => c.status);
-		expect(statuses).toEqual([200, 401, 200]);
+		expect(statuses).toEqual([200, 401, 401, 200]);
 	});
 });

@@ -1,3 +1,4 @@
+import { RateLimiter } from '../../sandbox/ratelimit';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
 import { client, rawRequest, signWsse, v2 } from './util';
 
@@ -112,5 +113,17 @@ describe('sandbox limits: batch size, payload size, rate limit', () => {
 		} finally {
 			await small.stop();
 		}
+	});
+
+	it('X-RateLimit-Reset is the window end in whole seconds, rounded down: at the stamp itself the window still refuses', () => {
+		let now = 1_700_000_000_700; // the first call of the window, 0.7 s past a whole second
+		const limiter = new RateLimiter(1, () => now);
+		const first = limiter.hit('user');
+		expect(first.limited).toBe(false);
+		expect(first.reset).toBe(1_700_000_060);
+		now = first.reset * 1000;
+		expect(limiter.hit('user').limited).toBe(true);
+		now = first.reset * 1000 + 1000;
+		expect(limiter.hit('user').limited).toBe(false);
 	});
 });

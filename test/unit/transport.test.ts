@@ -1,22 +1,36 @@
-import { hintFor, msUntilReset, permissionFor } from '../../nodes/Emarsys/transport';
+import { hintFor, permissionFor } from '../../nodes/Emarsys/transport';
+import { BACKOFF_START_MS, pacingWaitMs, rateLimitWaitMs } from '../../nodes/Emarsys/transport/waits';
 
-describe('msUntilReset', () => {
-	const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+describe('the wait after a 429 (X-RateLimit-Reset is Unix time in whole seconds)', () => {
+	// 0.4 s past a whole second: the real window end lies somewhere in the second after the stamp.
+	const now = Date.UTC(2026, 0, 1, 12, 0, 0) + 400;
+	const stamp = (secondsFromNow: number) => String(Math.floor(now / 1000) + secondsFromNow);
 
-	it('reads X-RateLimit-Reset as unix seconds', () => {
-		expect(msUntilReset(String(now / 1000 + 30), now)).toBe(30000);
-		expect(msUntilReset(String(now / 1000 - 5), now)).toBe(0);
+	it('a stamp a few seconds ahead: waits until one second after it', () => {
+		expect(rateLimitWaitMs(stamp(3), 0, now)).toBe(3600);
+		expect(rateLimitWaitMs(stamp(3), 4, now)).toBe(3600);
 	});
 
-	it('reads small values as seconds from now', () => {
-		expect(msUntilReset('12', now)).toBe(12000);
+	it('a stamp equal to now (in whole seconds): still waits for the second after it, never 0', () => {
+		expect(rateLimitWaitMs(stamp(0), 0, now)).toBe(600);
 	});
 
-	it('ignores missing or invalid headers', () => {
-		expect(msUntilReset(undefined, now)).toBeUndefined();
-		expect(msUntilReset('', now)).toBeUndefined();
-		expect(msUntilReset('soon', now)).toBeUndefined();
-		expect(msUntilReset('-3', now)).toBeUndefined();
+	it('a stamp already past, or none: backs off with jitter from one second on', () => {
+		for (const header of [stamp(-2), undefined, '', 'soon']) {
+			const first = rateLimitWaitMs(header, 0, now);
+			expect(first).toBeGreaterThanOrEqual(BACKOFF_START_MS);
+			expect(first).toBeLessThan(2 * BACKOFF_START_MS);
+			expect(rateLimitWaitMs(header, 2, now)).toBeGreaterThanOrEqual(4 * BACKOFF_START_MS);
+		}
+	});
+
+	it('pacing reads the stamp the same way: with no call left it waits for the second after it', () => {
+		const headers = (remaining: number, reset = stamp(3)) => ({ 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': reset });
+		expect(pacingWaitMs(headers(0), now)).toBe(3600);
+		expect(pacingWaitMs(headers(1), now)).toBe(1800);
+		expect(pacingWaitMs(headers(500), now)).toBe(0);
+		expect(pacingWaitMs(headers(0, stamp(-2)), now)).toBe(0);
+		expect(pacingWaitMs({}, now)).toBe(0);
 	});
 });
 
@@ -28,7 +42,7 @@ describe('hints', () => {
 		expect(hintFor(200, 2008, '', 'event/1001/trigger')).toMatch(/must exist in Emarsys/);
 		expect(hintFor(400, 2007)).toMatch(/YYYY-MM-DD/);
 		expect(hintFor(200, 2004)).toMatch(/Key Field/);
-		expect(hintFor(429, 7003)).toMatch(/Max Retries/);
+		expect(hintFor(429, 7003)).toMatch(/Max Rate-Limit Wait/);
 		expect(hintFor(503, undefined)).toMatch(/server problem/);
 		expect(hintFor(undefined, undefined)).toMatch(/Timeout/);
 	});

@@ -1,9 +1,9 @@
 import type { INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { chunkEntries, normalizeKey } from '../../nodes/Emarsys/helpers/batch';
+import { normalizeKey, planCalls, type BatchEntry } from '../../nodes/Emarsys/helpers/batch';
 import {
-	requireContactKey,
+	requireContactId,
 	requireFieldId,
 	requireFieldIds,
 	requireJsonObject,
@@ -38,9 +38,9 @@ describe('field IDs', () => {
 		expect(requireFieldId(node, 0, 'fieldId', '0')).toBe('0');
 	});
 
-	it('rejects non-numeric IDs, naming the item (1-based) and the parameter', () => {
+	it('rejects non-numeric IDs, naming the item (as n8n numbers items, from 0) and the parameter', () => {
 		const error = errorOf(() => requireFieldId(node, 2, 'fieldId', 'gender'));
-		expect(error.message).toContain('Item 3');
+		expect(error.message).toMatch(/\[item 2\]$/);
 		expect(error.message).toContain('"fieldId"');
 		expect(error.message).toContain('"gender"');
 		expect(error.context.itemIndex).toBe(2);
@@ -56,7 +56,7 @@ describe('field IDs', () => {
 		expect(requireFieldIds(node, 0, 'fields', [], 10)).toEqual([]);
 		expect(() => requireFieldIds(node, 0, 'fields', ['1', 'first_name'], 10)).toThrow(/first_name/);
 		const error = errorOf(() => requireFieldIds(node, 1, 'fields', ['1', '2', '3'], 2));
-		expect(error.message).toMatch(/Item 2, parameter "fields": 3 fields given; Emarsys accepts at most 2/);
+		expect(error.message).toMatch(/Parameter "fields": 3 fields given; Emarsys accepts at most 2.*\[item 1\]/);
 	});
 });
 
@@ -71,12 +71,12 @@ describe('key fields and contact keys', () => {
 	});
 
 	it('rejects an empty contact ID', () => {
-		expect(requireContactKey(node, 0, 'contactId', ' ada@example.com ')).toBe('ada@example.com');
-		expect(requireContactKey(node, 0, 'contactId', 42)).toBe('42');
-		const error = errorOf(() => requireContactKey(node, 4, 'contactId', '  '));
-		expect(error.message).toBe('Item 5, parameter "contactId": is empty');
-		expect(() => requireContactKey(node, 0, 'contactId', undefined)).toThrow(/is empty/);
-		expect(() => requireContactKey(node, 0, 'contactId', { a: 1 })).toThrow(/must be text/);
+		expect(requireContactId(node, 0, ' ada@example.com ')).toBe('ada@example.com');
+		expect(requireContactId(node, 0, 42)).toBe('42');
+		const error = errorOf(() => requireContactId(node, 4, '  '));
+		expect(error.message).toBe('Parameter "contactId": is empty [item 4]');
+		expect(() => requireContactId(node, 0, undefined)).toThrow(/is empty/);
+		expect(() => requireContactId(node, 0, { a: 1 })).toThrow(/must be text/);
 	});
 });
 
@@ -119,23 +119,38 @@ describe('language', () => {
 	});
 });
 
-describe('batching helpers', () => {
-	it('chunks at the count limit, keeping order', () => {
-		const entries = Array.from({ length: 2500 }, (_, i) => i);
-		const chunks = chunkEntries(entries, { maxCount: 1000 });
-		expect(chunks.map((chunk) => chunk.length)).toEqual([1000, 1000, 500]);
-		expect(chunks.flat()).toEqual(entries);
+describe('planning batch calls', () => {
+	const entry = (itemIndex: number, contactId: string, group = 'g', payload: unknown = contactId): BatchEntry => ({ itemIndex, group, contactId, payload });
+	const itemsOf = (chunks: Array<{ items: number[][] }>) => chunks.map((chunk) => chunk.items);
+
+	it('cuts at 1000 entries per call, keeping input order', () => {
+		const entries = Array.from({ length: 2500 }, (_, i) => entry(i, `c${i}@example.com`));
+		const { chunks } = planCalls(entries, 'separate', 10_000_000);
+		expect(chunks.map((chunk) => chunk.entries.length)).toEqual([1000, 1000, 500]);
+		expect(chunks.flatMap((chunk) => chunk.entries)).toEqual(entries);
 	});
 
-	it('chunks by payload bytes', () => {
-		const entries = ['a'.repeat(600), 'b'.repeat(600), 'c'.repeat(600)];
-		const chunks = chunkEntries(entries, { maxBytes: 1024 + 1300, sizeOf: (entry) => entry.length });
-		expect(chunks.map((chunk) => chunk.length)).toEqual([2, 1]);
+	it('cuts by payload bytes, and hands back an entry too large for any call', () => {
+		const entries = [entry(0, 'a', 'g', 'a'.repeat(600)), entry(1, 'b', 'g', 'b'.repeat(600)), entry(2, 'c', 'g', 'c'.repeat(600)), entry(3, 'd', 'g', 'd'.repeat(2000))];
+		const { chunks, tooLarge } = planCalls(entries, 'separate', 1300);
+		expect(itemsOf(chunks)).toEqual([[[0], [1]], [[2]]]);
+		expect(tooLarge.map((large) => large.entry.itemIndex)).toEqual([3]);
+		expect(tooLarge[0].bytes).toBe(2003);
 	});
 
-	it('starts a new chunk when a key repeats', () => {
-		const chunks = chunkEntries(['a', 'b', 'A', 'c'], { keyOf: (entry) => normalizeKey(entry) });
-		expect(chunks).toEqual([['a', 'b'], ['A', 'c']]);
+	it('keeps groups apart, in first-seen order', () => {
+		const { chunks } = planCalls([entry(0, 'a', 'x'), entry(1, 'b', 'y'), entry(2, 'c', 'x')], 'separate', 1000);
+		expect(itemsOf(chunks)).toEqual([[[0], [2]], [[1]]]);
+	});
+
+	it('writes: a contact named again starts a new call (the later item wins)', () => {
+		const { chunks } = planCalls([entry(0, 'a'), entry(1, 'b'), entry(2, 'A'), entry(3, 'c')], 'separate', 1000);
+		expect(itemsOf(chunks)).toEqual([[[0], [1]], [[2], [3]]]);
+	});
+
+	it('reads: items naming the same contact share one entry', () => {
+		const { chunks } = planCalls([entry(0, 'a'), entry(1, 'b'), entry(2, 'A'), entry(3, 'c')], 'share', 1000);
+		expect(itemsOf(chunks)).toEqual([[[0, 2], [1], [3]]]);
 	});
 
 	it('compares keys like Emarsys: text case-insensitively, numbers by value', () => {

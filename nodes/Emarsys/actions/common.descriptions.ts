@@ -1,22 +1,33 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-/** Options that tune how the node talks to Emarsys, shared by every operation's "Options". */
-export const requestOptions: INodeProperties[] = [
+import { DEFAULT_SETTINGS, type ClientSettings } from '../transport';
+
+/** Options that tune how the node talks to Emarsys, in every operation's "Options". */
+const requestOptions: INodeProperties[] = [
+	{
+		displayName: 'Max Rate-Limit Wait',
+		name: 'maxRateLimitWait',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: DEFAULT_SETTINGS.maxRateLimitWaitMs / 1000,
+		description:
+			'Seconds one call may wait for the Emarsys rate limit (about 1000 calls a minute per API user) before the node reports it as the error. Emarsys answers 429 when the limit is used up; the node then waits for the next one-minute window.',
+	},
 	{
 		displayName: 'Max Retries',
 		name: 'maxRetries',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 10 },
-		default: 5,
+		default: DEFAULT_SETTINGS.maxRetries,
 		description:
-			'How often a call is retried after Emarsys answers 429 (rate limit; the node waits until the limit resets) or, for calls that are safe to repeat, a server error, timeout or network error',
+			'How often a call that is safe to repeat is sent again after a server error, a network error or a timeout (waiting about 1, 2, 4 … seconds in between)',
 	},
 	{
 		displayName: 'Timeout',
 		name: 'timeout',
 		type: 'number',
 		typeOptions: { minValue: 1000 },
-		default: 30000,
+		default: DEFAULT_SETTINGS.timeout,
 		description: 'Milliseconds to wait for Emarsys to answer one call before giving up (or retrying)',
 	},
 ];
@@ -33,6 +44,16 @@ export function optionsCollection(options: INodeProperties[]): INodeProperties {
 	};
 }
 
+/** The client settings the request options of a run ask for (unset ones keep their defaults). */
+export function clientSettingsOf(options: IDataObject): Partial<ClientSettings> {
+	const seconds = options.maxRateLimitWait;
+	return {
+		maxRetries: typeof options.maxRetries === 'number' ? Math.max(0, Math.floor(options.maxRetries)) : undefined,
+		timeout: typeof options.timeout === 'number' && options.timeout > 0 ? Math.floor(options.timeout) : undefined,
+		maxRateLimitWaitMs: typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 : undefined,
+	};
+}
+
 export const languageOption: INodeProperties = {
 	displayName: 'Language',
 	name: 'language',
@@ -42,29 +63,53 @@ export const languageOption: INodeProperties = {
 	description: 'Two-letter language code of the field names and choice labels, e.g. en, de, fr',
 };
 
-export function keyIdProperty(operations: string[], resource: string): INodeProperties {
-	return {
-		displayName: 'Key Field Name or ID',
-		name: 'keyId',
-		type: 'options',
-		typeOptions: { loadOptionsMethod: 'getKeyFields' },
-		default: '3',
-		required: true,
-		description:
-			'The field that identifies the contact, usually Email (3). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-		displayOptions: { show: { resource: [resource], operation: operations } },
-	};
-}
+export const keyIdProperty: INodeProperties = {
+	displayName: 'Key Field Name or ID',
+	name: 'keyId',
+	type: 'options',
+	typeOptions: { loadOptionsMethod: 'getKeyFields' },
+	default: '3',
+	required: true,
+	description:
+		'The field that identifies the contact, usually Email (3). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+};
 
-export function contactIdProperty(operations: string[], resource: string): INodeProperties {
+export const contactIdProperty: INodeProperties = {
+	displayName: 'Contact ID',
+	name: 'contactId',
+	type: 'string',
+	default: '',
+	required: true,
+	placeholder: 'e.g. jane.doe@example.com',
+	description: 'The value of the key field for this contact, e.g. the email address when the key field is Email',
+};
+
+/** A resource picked From list (searchable, loaded from the account) or By ID. */
+export function resourceLocatorProperty(
+	property: Pick<INodeProperties, 'displayName' | 'name' | 'description'>,
+	searchListMethod: string,
+	idExample: string,
+): INodeProperties {
 	return {
-		displayName: 'Contact ID',
-		name: 'contactId',
-		type: 'string',
-		default: '',
+		...property,
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
 		required: true,
-		placeholder: 'e.g. jane.doe@example.com',
-		description: 'The value of the key field for this contact, e.g. the email address when the key field is Email',
-		displayOptions: { show: { resource: [resource], operation: operations } },
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select…',
+				typeOptions: { searchListMethod, searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: `e.g. ${idExample}`,
+				validation: [{ type: 'regex', properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'Not a valid ID (a whole number)' } }],
+			},
+		],
 	};
 }

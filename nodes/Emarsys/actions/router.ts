@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { EmarsysClient } from '../transport';
+import { clientSettingsOf } from './common.descriptions';
 import * as contact from './contact';
 import * as event from './event';
 import * as field from './field';
@@ -38,11 +39,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (!module) {
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
 	}
+	// Request options apply to the whole run (its calls serve many items): read for the first item.
 	const options = (items.length > 0 ? this.getNodeParameter('options', 0, {}) : {}) as IDataObject;
-	const client = EmarsysClient.forContext(this, {
-		maxRetries: options.maxRetries as number | undefined,
-		timeout: options.timeout as number | undefined,
-	});
+	const client = EmarsysClient.forContext(this, clientSettingsOf(options));
 	const output = await module.execute.call(this, items, client);
 	return [output];
 }

@@ -118,3 +118,54 @@ export function fieldTypeOf(field: EmarsysField): FieldType {
 	if (field.application_type === 'numeric') return 'number';
 	return 'string';
 }
+
+/** Key fields Emarsys knows by name rather than by field ID: its own contact ID and UID. */
+export function isInternalKey(keyId: string): boolean {
+	return keyId === 'id' || keyId === 'uid';
+}
+
+/** True when the key field is given as a field's string ID (e.g. `email`): the field list tells its ID. */
+export function needsFieldListForKey(keyId: string): boolean {
+	return !/^\d+$/.test(keyId) && !isInternalKey(keyId);
+}
+
+/** The column a key field has in contact data: its field ID, or `id` / `uid`; undefined for an unknown string ID. */
+export function keyColumnOf(keyId: string, fields: EmarsysField[] | undefined): string | undefined {
+	if (!needsFieldListForKey(keyId)) return keyId;
+	const field = fields ? findField(fields, keyId) : undefined;
+	return field ? String(field.id) : undefined;
+}
+
+/**
+ * Automatic mapping: the field ID each input key names (a field ID, or a field's string ID as
+ * findField matches it), or undefined for keys that are other data of the item.
+ */
+export function fieldIdsByInputKey(fields: EmarsysField[]): (key: string) => string | undefined {
+	const known = new Map<string, string | undefined>();
+	return (key: string) => {
+		if (!known.has(key)) {
+			const field = isInternalKey(key) ? undefined : findField(fields, key);
+			known.set(key, field ? String(field.id) : undefined);
+		}
+		return known.get(key);
+	};
+}
+
+/** A value as Emarsys takes it: dates as YYYY-MM-DD, multi-choice values as a list of choice IDs. */
+export function toEmarsysValue(value: unknown, multiChoice: boolean): unknown {
+	if (value instanceof Date) return value.toISOString().slice(0, 10);
+	if (value && typeof value === 'object' && typeof (value as { toISODate?: unknown }).toISODate === 'function') {
+		return (value as { toISODate: () => string }).toISODate();
+	}
+	if (!multiChoice || Array.isArray(value)) return value;
+	if (typeof value !== 'string') return [value];
+	const text = value.trim();
+	if (text.startsWith('[')) {
+		try {
+			return JSON.parse(text) as unknown;
+		} catch {
+			return value;
+		}
+	}
+	return text === '' ? [] : text.split(',').map((part) => part.trim());
+}

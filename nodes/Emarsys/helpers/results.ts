@@ -1,5 +1,7 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { emarsysErrorForItem } from '../transport';
 
 /**
  * Collects each input item's outputs (or its error) and hands them back in input order,
@@ -9,32 +11,40 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
  * With it, every failed input item yields exactly one error item; nothing is dropped.
  */
 export class ItemResults {
-	/** Per input item: nothing yet, its one output, or its outputs (most items have one: no array). */
-	private readonly outputs: Array<IDataObject | IDataObject[] | undefined>;
+	/** Per input item: its outputs. */
+	private readonly outputs: IDataObject[][];
 
 	private readonly errors: Array<NodeApiError | NodeOperationError | undefined>;
 
 	private readonly continueOnFail: boolean;
 
+	/** The node (n8n's getNode() copies it on every call). */
+	readonly node: INode;
+
 	constructor(
-		private readonly ctx: IExecuteFunctions,
+		ctx: IExecuteFunctions,
 		readonly count: number,
 	) {
-		this.outputs = new Array(count).fill(undefined);
+		this.outputs = Array.from({ length: count }, () => []);
 		this.errors = new Array(count).fill(undefined);
 		this.continueOnFail = ctx.continueOnFail();
+		this.node = ctx.getNode();
 	}
 
 	add(itemIndex: number, json: IDataObject | IDataObject[]): void {
 		if (this.errors[itemIndex]) return;
-		if (Array.isArray(json)) {
-			for (const one of json) this.add(itemIndex, one);
-			return;
-		}
-		const current = this.outputs[itemIndex];
-		if (current === undefined) this.outputs[itemIndex] = json;
-		else if (Array.isArray(current)) current.push(json);
-		else this.outputs[itemIndex] = [current, json];
+		if (Array.isArray(json)) this.outputs[itemIndex].push(...json);
+		else this.outputs[itemIndex].push(json);
+	}
+
+	/** The outputs recorded for an item so far. */
+	outputsOf(itemIndex: number): readonly IDataObject[] {
+		return this.outputs[itemIndex];
+	}
+
+	/** Replaces each output of an item by what `transform` makes of it. */
+	mapOutputs(itemIndex: number, transform: (json: IDataObject) => IDataObject): void {
+		this.outputs[itemIndex] = this.outputs[itemIndex].map(transform);
 	}
 
 	failed(itemIndex: number): boolean {
@@ -43,14 +53,14 @@ export class ItemResults {
 
 	/** Records the error of an item; throws it when the node does not continue on fail. */
 	fail(itemIndex: number, error: unknown): void {
-		const wrapped = toNodeError(this.ctx, error, itemIndex);
+		const wrapped = toNodeError(this.node, error, itemIndex);
 		if (!this.continueOnFail) throw wrapped;
 		this.errors[itemIndex] = wrapped;
-		this.outputs[itemIndex] = undefined;
+		this.outputs[itemIndex] = [];
 	}
 
-	/** `run` for synchronous work: no promise per item (they add up over 100,000 items). */
-	runSync(itemIndex: number, work: () => void): void {
+	/** Runs synchronous `work` for one item (its checks), recording any error it throws as that item's error. */
+	check(itemIndex: number, work: () => void): void {
 		if (this.failed(itemIndex)) return;
 		try {
 			work();
@@ -79,19 +89,19 @@ export class ItemResults {
 				items.push({ json: { error: error.message }, error, pairedItem: { item: index } });
 				continue;
 			}
-			const outputs = this.outputs[index];
-			if (outputs === undefined) continue;
-			if (!Array.isArray(outputs)) items.push({ json: outputs, pairedItem: { item: index } });
-			else for (const json of outputs) items.push({ json, pairedItem: { item: index } });
+			for (const json of this.outputs[index]) items.push({ json, pairedItem: { item: index } });
 		}
 		return items;
 	}
 }
 
-function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+/** The error of one item: each failed item gets its own error object, with its own item index. */
+function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	const emarsysError = emarsysErrorForItem(node, error, itemIndex);
+	if (emarsysError) return emarsysError;
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
-		return error;
+		if (error.context.itemIndex === itemIndex) return error;
+		return new NodeOperationError(node, error.message, { itemIndex, description: error.description ?? undefined });
 	}
 	// n8n's own errors say what is wrong in `description` (an ExpressionError for a value its
 	// checks refuse: "Invalid input for '26' [item 0]" / "'26' expects one of the following
@@ -101,7 +111,7 @@ function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
 		error instanceof Error && typeof description === 'string' && description !== '' && !error.message.includes(description)
 			? `${error.message}: ${description}`
 			: undefined;
-	const wrapped = new NodeOperationError(ctx.getNode(), error as Error, { itemIndex, ...(message ? { message } : {}) });
+	const wrapped = new NodeOperationError(node, error as Error, { itemIndex, ...(message ? { message } : {}) });
 	if (message) wrapped.description = undefined; // it is in the message now
 	return wrapped;
 }

@@ -1,7 +1,7 @@
 import type { IDataObject, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-/** Bad input: a NodeOperationError that names the item (1-based for people) and the parameter. */
+/** Bad input: a NodeOperationError that names the parameter and the item (`[item 0]`, as n8n's own messages do). */
 export function inputError(
 	node: INode,
 	itemIndex: number,
@@ -9,7 +9,7 @@ export function inputError(
 	problem: string,
 	hint?: string,
 ): NodeOperationError {
-	return new NodeOperationError(node, `Item ${itemIndex + 1}, parameter "${parameter}": ${problem}`, {
+	return new NodeOperationError(node, `Parameter "${parameter}": ${problem} [item ${itemIndex}]`, {
 		itemIndex,
 		description: hint,
 	});
@@ -27,6 +27,21 @@ export function requireFieldId(node: INode, itemIndex: number, parameter: string
 			parameter,
 			`"${String(value)}" is not a field ID (Emarsys field IDs are positive whole numbers, e.g. 3 for email)`,
 			'Pick the field from the list, or give its numeric ID (see Field > Get Many).',
+		);
+	}
+	return text;
+}
+
+/** An external event ID: a positive integer, given as number or string. Returns it as a string. */
+export function requireEventId(node: INode, itemIndex: number, value: unknown): string {
+	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+	if (!FIELD_ID.test(text)) {
+		throw inputError(
+			node,
+			itemIndex,
+			'eventId',
+			`"${String(value)}" is not an external event ID (a whole number)`,
+			'Pick the event from the list, or give its numeric ID (Automation > External Events in Emarsys).',
 		);
 	}
 	return text;
@@ -73,20 +88,27 @@ export function requireFieldIds(
 	return unique;
 }
 
-/** A contact key value: non-empty text (numbers are accepted and turned into text). */
-export function requireContactKey(node: INode, itemIndex: number, parameter: string, value: unknown): string {
-	const text =
-		typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
-	if (text === '') {
+/** A contact ID (the key field's value) that may be left empty: text or a number, as text; '' when empty. */
+export function optionalContactId(node: INode, itemIndex: number, value: unknown, parameter = 'contactId'): string {
+	if (value === undefined || value === null) return '';
+	if (typeof value === 'string') return value.trim();
+	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	throw inputError(node, itemIndex, parameter, `must be text, got ${typeof value}`);
+}
+
+/** A contact ID (the key field's value): non-empty text (numbers are taken as text). */
+export function requireContactId(node: INode, itemIndex: number, value: unknown, parameter = 'contactId'): string {
+	const contactId = optionalContactId(node, itemIndex, value, parameter);
+	if (contactId === '') {
 		throw inputError(
 			node,
 			itemIndex,
 			parameter,
-			value === undefined || value === null || typeof value === 'string' ? 'is empty' : `must be text, got ${typeof value}`,
+			'is empty',
 			'Give the value of the key field that identifies the contact (for example the email address).',
 		);
 	}
-	return text;
+	return contactId;
 }
 
 /** eventData: a JSON object, given as object or JSON text. Empty text means no data. */

@@ -1,7 +1,7 @@
 import type { ILoadOptionsFunctions, ResourceMapperField, ResourceMapperFields } from 'n8n-workflow';
 
 import { fieldTypeOf, getFieldList, getSingleChoiceList, isSingleChoice, KEY_FIELD_TYPES } from '../helpers/fields';
-import { EmarsysClient } from '../transport';
+import { DROPDOWN_SETTINGS, EmarsysClient } from '../transport';
 
 /** Shown in the mapper by default; every other field can be added from its "Add field" list. */
 const SHOWN_BY_DEFAULT = new Set([1, 2, 3]);
@@ -11,7 +11,7 @@ const SHOWN_BY_DEFAULT = new Set([1, 2, 3]);
  * single-choice fields with their choices (one call per single-choice field, made in parallel).
  */
 export async function getContactFields(this: ILoadOptionsFunctions): Promise<ResourceMapperFields> {
-	const client = EmarsysClient.forContext(this);
+	const client = EmarsysClient.forContext(this, DROPDOWN_SETTINGS);
 	const fields = await getFieldList(client, 'en');
 	const choiceLists = new Map<number, Array<{ name: string; value: string }>>();
 	await Promise.all(

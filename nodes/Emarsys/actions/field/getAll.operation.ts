@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { getFieldList } from '../../helpers/fields';
-import { ItemParameters } from '../../helpers/parameters';
+import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireLanguage } from '../../helpers/validation';
 import type { EmarsysClient } from '../../transport';
@@ -24,12 +24,12 @@ export async function execute(
 	client: EmarsysClient,
 ): Promise<INodeExecutionData[]> {
 	const results = new ItemResults(this, items.length);
-	const params = new ItemParameters(this, description);
+	const params = new ParameterReader(this);
 	const languages: string[] = [];
 	for (let i = 0; i < items.length; i++) {
-		results.runSync(i, () => {
-			const options = params.get('options', i, {}) as IDataObject;
-			languages[i] = requireLanguage(this.getNode(), i, options.language);
+		results.check(i, () => {
+			const options = params.get<IDataObject>('options', i, {});
+			languages[i] = requireLanguage(results.node, i, options.language);
 		});
 	}
 	for (let i = 0; i < items.length; i++) {

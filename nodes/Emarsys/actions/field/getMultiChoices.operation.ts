@@ -5,7 +5,7 @@ import { ItemResults } from '../../helpers/results';
 import type { EmarsysClient } from '../../transport';
 import { choiceListDescription, readChoiceListInputs } from './choices.shared';
 
-export const description = choiceListDescription('getMultiChoices', 'multi-choice', 'getMultiChoiceFields');
+export const description = choiceListDescription('getMultiChoices', 'multi-choice', 'searchMultiChoiceFields');
 
 /** One output item per choice. All fields asked for in one language go to Emarsys in ONE call. */
 export async function execute(
@@ -14,7 +14,7 @@ export async function execute(
 	client: EmarsysClient,
 ): Promise<INodeExecutionData[]> {
 	const results = new ItemResults(this, items.length);
-	const inputs = readChoiceListInputs(this, items, results, description);
+	const inputs = readChoiceListInputs(this, items, results);
 	const fieldsByLanguage = new Map<string, string[]>();
 	for (const input of inputs) {
 		if (!input) continue;

@@ -5,7 +5,7 @@ import { ItemResults } from '../../helpers/results';
 import type { EmarsysClient } from '../../transport';
 import { choiceListDescription, readChoiceListInputs } from './choices.shared';
 
-export const description = choiceListDescription('getSingleChoices', 'single-choice', 'getSingleChoiceFields');
+export const description = choiceListDescription('getSingleChoices', 'single-choice', 'searchSingleChoiceFields');
 
 /** One output item per choice; one call per distinct field and language per run. */
 export async function execute(
@@ -14,7 +14,7 @@ export async function execute(
 	client: EmarsysClient,
 ): Promise<INodeExecutionData[]> {
 	const results = new ItemResults(this, items.length);
-	const inputs = readChoiceListInputs(this, items, results, description);
+	const inputs = readChoiceListInputs(this, items, results);
 	for (let i = 0; i < items.length; i++) {
 		const input = inputs[i];
 		if (!input) continue;

@@ -1,0 +1,49 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { EmarsysClient } from '../transport';
+import { getMultiChoiceLists, getSingleChoiceList, isMultiChoice, isSingleChoice, splitMultiChoice, type EmarsysChoice, type EmarsysField } from './fields';
+
+/**
+ * The labels of the choice values in a set of contact rows, in one language. Only choice fields
+ * that hold a value in some row are looked up: one call per single-choice field, one call for all
+ * multi-choice fields.
+ */
+export class ChoiceLabels {
+	private constructor(
+		/** Field ID → (choice ID → label). */
+		private readonly byField: Map<string, Map<string, string>>,
+		private readonly multiChoiceIds: Set<string>,
+	) {}
+
+	static async load(client: EmarsysClient, language: string, fields: EmarsysField[], rows: IDataObject[]): Promise<ChoiceLabels> {
+		const single = usedFieldIds(fields.filter(isSingleChoice), rows);
+		const multi = usedFieldIds(fields.filter(isMultiChoice), rows);
+		const byField = new Map<string, Map<string, string>>();
+		for (const fieldId of single) {
+			byField.set(fieldId, labelMap(await getSingleChoiceList(client, fieldId, language)));
+		}
+		if (multi.length > 0) {
+			const lists = await getMultiChoiceLists(client, multi, language);
+			for (const fieldId of multi) byField.set(fieldId, labelMap(lists[fieldId] ?? []));
+		}
+		return new ChoiceLabels(byField, new Set(multi));
+	}
+
+	/** The value with its choice IDs replaced by their labels (a multi-choice value becomes a list). */
+	label(fieldId: string, value: unknown): unknown {
+		const labels = this.byField.get(fieldId);
+		if (!labels || value === null || value === undefined || value === '') return value;
+		if (this.multiChoiceIds.has(fieldId)) return splitMultiChoice(value).map((id) => labels.get(id) ?? id);
+		return labels.get(String(value)) ?? value;
+	}
+}
+
+function labelMap(choices: EmarsysChoice[]): Map<string, string> {
+	return new Map(choices.map((choice) => [String(choice.id), choice.choice]));
+}
+
+/** IDs of the fields that hold a value in at least one row, in field-ID order. */
+function usedFieldIds(fields: EmarsysField[], rows: IDataObject[]): string[] {
+	const ids = fields.map((field) => String(field.id)).sort((a, b) => Number(a) - Number(b));
+	return ids.filter((id) => rows.some((row) => row[id] !== undefined && row[id] !== null && row[id] !== ''));
+}

@@ -1,0 +1,151 @@
+import type { INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+/**
+ * Errors of Emarsys calls, built from facts only (HTTP status, replyCode, replyText, the endpoint),
+ * never from the request (which carries the credentials), each with a hint a user can act on.
+ */
+
+/** What is known about a failed call. */
+export interface EmarsysFailure {
+	status?: number;
+	replyCode?: number;
+	replyText?: string;
+	/** Said when Emarsys gave no replyText (network failure, timeout…). */
+	message?: string;
+	endpoint?: string;
+	/** The OAuth2 token request failed (no API call was made). */
+	tokenError?: boolean;
+	/** Emarsys's clock (its `Date` header) minus this machine's, when a WSSE signature was refused far off. */
+	clockSkewMs?: number;
+}
+
+/** The API permission an endpoint needs, as named in the Emarsys permission window. */
+export function permissionFor(endpoint = ''): string {
+	if (endpoint.startsWith('contact/getdata')) return 'contacts: get contact data';
+	if (endpoint.startsWith('contact')) return 'contacts: update and create contacts';
+	if (/^event\/[^/]+\/trigger/.test(endpoint)) return 'external events: trigger an external event';
+	if (endpoint.startsWith('event')) return 'external events: list external events';
+	if (/^field\/(.+\/)?choice/.test(endpoint)) return 'fields: list field choices';
+	if (endpoint.startsWith('field')) return 'fields: list available fields';
+	if (endpoint.startsWith('settings')) return 'settings';
+	return 'the endpoint called';
+}
+
+/** What the user should do about an Emarsys error, by HTTP status and replyCode. */
+export function hintFor(
+	status: number | undefined,
+	replyCode: number | undefined,
+	replyText = '',
+	endpoint = '',
+): string {
+	if (replyCode === 2008) {
+		return endpoint.startsWith('contact/getdata') || !endpoint.startsWith('contact')
+			? 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field; the contact must exist in Emarsys.'
+			: 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field, or switch on "Create If Missing" to create it.';
+	}
+	switch (replyCode) {
+		case 2004:
+			return 'Emarsys does not accept this key field here. Pick the Key Field from the list; the Emarsys contact ID (id) or UID can only update existing contacts, not create them.';
+		case 2005:
+			return 'The contact has no value for the key field. Fill in Contact ID, or map a value to the key field.';
+		case 2006:
+			return 'A field ID does not exist in this Emarsys account. Pick the fields from the list (reload it if fields were changed in Emarsys).';
+		case 2007:
+			return 'Emarsys does not accept this value for the field: check the field type and format (dates as YYYY-MM-DD, choice fields as choice IDs, multi-choice fields as a list of choice IDs; read-only fields cannot be written).';
+		case 2009:
+		case 2010:
+			return 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.';
+		case 1002:
+			return 'Emarsys does not know this language code. Use a two-letter code Emarsys supports, such as en, de or fr.';
+		case 5001:
+			return 'The external event does not exist: pick it from the External Event list or check its ID in Emarsys (Automation > External Events).';
+		case 5010:
+			return 'Emarsys did not accept the event time. Give it as an ISO-8601 date-time, e.g. 2026-01-31T09:05:00Z.';
+		case 5011:
+			return 'The event data must be a JSON object, e.g. {"order_id": "A-1"}.';
+		default:
+			break;
+	}
+	switch (status) {
+		case 401:
+			return 'Emarsys did not accept the credentials. Check the API username/secret (or client ID/secret and token URL). For WSSE, also check that the server clock is correct: Emarsys refuses signatures more than 5 minutes off.';
+		case 403:
+			return `The API user is authenticated but lacks the permission "${permissionFor(endpoint)}"${replyText ? ` (Emarsys: ${replyText})` : ''}. In Emarsys, Management > Security Settings, open the API credential and switch this permission on.`;
+		case 404:
+			return 'Emarsys has no such resource: check the IDs used and the API Base URL of the credential.';
+		case 413:
+			return 'The payload is too large for Emarsys (10 MB per call). Send fewer or smaller items.';
+		case 429:
+			return 'The Emarsys rate limit (about 1000 calls a minute per API user, shared by every workflow using it) was still exceeded after waiting. Raise "Max Rate-Limit Wait", spread the load over time, or give this workflow its own API user.';
+		default:
+			break;
+	}
+	if (status !== undefined && status >= 500) {
+		return 'Emarsys had a server problem. Try again later; idempotent calls were already retried.';
+	}
+	if (status === undefined) {
+		return 'Emarsys could not be reached or did not answer in time. Check the API Base URL and the network, or raise the Timeout option.';
+	}
+	return 'Check the values sent in this call.';
+}
+
+/** WSSE signatures more than 5 minutes off are refused; from 4 minutes on, a 401 is reported as a clock problem. */
+export const CLOCK_SKEW_REPORT_MS = 4 * 60_000;
+
+/** Emarsys's clock minus this machine's, from an answer's `Date` header; undefined when unknown or small. */
+export function clockSkewFrom(dateHeader: string | undefined, now = Date.now()): number | undefined {
+	if (!dateHeader) return undefined;
+	const serverTime = Date.parse(dateHeader);
+	if (!Number.isFinite(serverTime)) return undefined;
+	const skew = serverTime - now;
+	return Math.abs(skew) >= CLOCK_SKEW_REPORT_MS ? skew : undefined;
+}
+
+function describeClockSkew(skewMs: number): string {
+	const minutes = Math.round(Math.abs(skewMs) / 60_000);
+	return `the clock of this machine is about ${minutes} minute${minutes === 1 ? '' : 's'} ${skewMs > 0 ? 'behind' : 'ahead of'} the Emarsys server clock`;
+}
+
+/**
+ * The error of a failed call, for one item. The facts stay on the error (`context.failure`), so
+ * that every item of a failed batch can get its own error object with its own item index.
+ */
+export function emarsysApiError(node: INode, failure: EmarsysFailure, itemIndex?: number): NodeApiError {
+	const { status, replyCode, replyText, endpoint } = failure;
+	const codeText =
+		replyCode !== undefined && replyCode !== 0
+			? ` (replyCode ${replyCode}${status ? `, HTTP ${status}` : ''})`
+			: status
+				? ` (HTTP ${status})`
+				: '';
+	const skew = failure.clockSkewMs !== undefined ? describeClockSkew(failure.clockSkewMs) : undefined;
+	const message = `Emarsys: ${replyText || failure.message || 'request failed'}${codeText}${skew ? ` — ${skew}` : ''}`;
+	const error = new NodeApiError(node, { message, ...(endpoint ? { endpoint } : {}) } as JsonObject, {
+		message,
+		description: descriptionOf(failure, skew),
+		httpCode: status !== undefined ? String(status) : undefined,
+		itemIndex,
+	});
+	error.context.failure = { ...failure };
+	if (replyCode !== undefined) error.context.replyCode = replyCode;
+	return error;
+}
+
+function descriptionOf(failure: EmarsysFailure, skew: string | undefined): string {
+	if (failure.tokenError) {
+		return 'n8n could not get an access token for the OpenID Connect credential. Check the client ID, the client secret and the Access Token URL of the credential.';
+	}
+	if (skew) {
+		return `Emarsys refuses WSSE signatures whose time is more than 5 minutes off its own clock, and ${skew}. Set the clock of the machine running n8n right (e.g. enable NTP time sync); the credentials themselves may be fine.`;
+	}
+	return hintFor(failure.status, failure.replyCode, failure.replyText, failure.endpoint);
+}
+
+/** The same failure as `error`, for another item; undefined when `error` is not a failed Emarsys call. */
+export function emarsysErrorForItem(node: INode, error: unknown, itemIndex: number): NodeApiError | undefined {
+	if (!(error instanceof NodeApiError)) return undefined;
+	const failure = error.context.failure as EmarsysFailure | undefined;
+	if (!failure) return undefined;
+	return error.context.itemIndex === itemIndex ? error : emarsysApiError(node, failure, itemIndex);
+}
