@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { errorsByContact, normalizeKey, sendInBatches, type BatchEntry, type BatchWriteAnswer } from '../../helpers/batch';
+import { errorsByContact, normalizeKey, sendInBatches, type BatchEntry, type BatchWriteAnswer, type EntryOutcome } from '../../helpers/batch';
 import {
 	fieldIdsByInputKey,
 	getFieldList,
@@ -79,6 +79,12 @@ interface ContactEntry extends BatchEntry {
 	create: boolean;
 }
 
+/** How input keys become contact fields: field IDs as they are, or (mapped automatically) by the account's field list. */
+interface FieldMapping {
+	fieldIdOf: (key: string) => string | undefined;
+	multiChoiceIds: Set<string>;
+}
+
 /**
  * contact.upsert: `PUT contact/?create_if_not_exists=1`, up to 1000 contacts per call, items
  * grouped by key field and Create If Missing. Emarsys reports a failed contact by its key value
@@ -100,9 +106,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		});
 	}
 
-	const needsFields = autoMap || inputs.some((input) => needsFieldListForKey(input.keyId));
 	let fields: EmarsysField[] | undefined;
-	if (needsFields && inputs.some(Boolean)) {
+	if (inputs.some((input) => autoMap || needsFieldListForKey(input.keyId))) {
 		try {
 			fields = await getFieldList(client);
 		} catch (error) {
@@ -110,68 +115,67 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			return results.toItems();
 		}
 	}
-
-	const fieldIdOf = autoMap && fields ? fieldIdsByInputKey(fields) : (key: string) => key;
-	const multiChoiceIds = new Set(autoMap && fields ? fields.filter(isMultiChoice).map((field) => String(field.id)) : []);
+	const mapping: FieldMapping = {
+		fieldIdOf: autoMap && fields ? fieldIdsByInputKey(fields) : (key) => key,
+		multiChoiceIds: new Set(autoMap && fields ? fields.filter(isMultiChoice).map((field) => String(field.id)) : []),
+	};
 	const entries: ContactEntry[] = [];
-	inputs.forEach((input, i) =>
-		results.check(i, () => {
-			const keyColumn = keyColumnOf(input.keyId, fields);
-			if (keyColumn === undefined) throw inputError(results.node, i, 'keyId', `the account has no field with string ID "${input.keyId}"`);
-			const contact: IDataObject = {};
-			for (const [key, value] of Object.entries(input.values)) {
-				const fieldId = fieldIdOf(key);
-				if (fieldId === undefined || value === undefined || value === null) continue;
-				if (!/^\d+$/.test(fieldId)) {
-					throw inputError(results.node, i, 'columns', `"${key}" is not a field ID (Emarsys field IDs are whole numbers)`, 'Refresh the field list of Contact Data.');
-				}
-				contact[fieldId] = toEmarsysValue(value, multiChoiceIds.has(fieldId)) as IDataObject[string];
-			}
-			entries.push(contactEntry(results, i, input, keyColumn, contact));
-		}),
-	);
+	inputs.forEach((input, i) => results.check(i, () => entries.push(contactEntry(results, i, input, fields, mapping))));
 
 	await sendInBatches<ContactEntry, BatchWriteAnswer>(entries, results, {
 		sameContact: 'separate',
 		payloadParameter: 'columns',
-		send: async (chunk) =>
-			(
-				await client.request<BatchWriteAnswer>({
-					method: 'PUT',
-					endpoint: 'contact/',
-					qs: chunk[0].create ? { create_if_not_exists: 1 } : undefined,
-					body: { key_id: chunk[0].keyColumn, contacts: chunk.map((entry) => entry.payload) },
-					retryable: true,
-					itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
-				})
-			).data ?? {},
-		outcomes: (chunk, answer) => {
-			const errors = errorsByContact(answer.errors);
-			// Emarsys lists the IDs of the contacts it wrote, in order: only a full list can be paired.
-			const ids = Array.isArray(answer.ids) && answer.ids.length === chunk.length - errors.size ? answer.ids : undefined;
-			let written = 0;
-			return chunk.map((entry) => {
-				const error = errors.get(normalizeKey(entry.contactId));
-				if (error) return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint: 'contact' }, entry.itemIndex);
-				const id = ids?.[written++];
-				return { ...(id !== undefined ? { id: String(id) } : {}), keyId: entry.keyColumn, contactId: entry.contactId, fields: entry.payload };
+		send: async (chunk) => {
+			const reply = await client.request<BatchWriteAnswer>({
+				method: 'PUT',
+				endpoint: 'contact/',
+				qs: chunk[0].create ? { create_if_not_exists: 1 } : undefined,
+				body: { key_id: chunk[0].keyColumn, contacts: chunk.map((entry) => entry.payload) },
+				retryable: true,
+				itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
 			});
+			return reply.data ?? {};
 		},
+		outcomes: (chunk, answer) => outcomesOf(results, chunk, answer),
 	});
 	return results.toItems();
 }
 
-/** The item's entry: its contact with the key value, which is Contact ID or else the value mapped to the key field. */
-function contactEntry(results: ItemResults, i: number, input: ContactInput, keyColumn: string, contact: IDataObject): ContactEntry {
+/** The item's entry: its contact, with the key value (Contact ID, or else the value mapped to the key field). */
+function contactEntry(results: ItemResults, i: number, input: ContactInput, fields: EmarsysField[] | undefined, mapping: FieldMapping): ContactEntry {
+	const keyColumn = keyColumnOf(input.keyId, fields);
+	if (keyColumn === undefined) throw inputError(results.node, i, 'keyId', `the account has no field with string ID "${input.keyId}"`);
+	const contact: IDataObject = {};
+	for (const [key, value] of Object.entries(input.values)) {
+		const fieldId = mapping.fieldIdOf(key);
+		if (fieldId === undefined || value === undefined || value === null || isInternalKey(fieldId)) continue;
+		if (!/^\d+$/.test(fieldId)) {
+			throw inputError(results.node, i, 'columns', `"${key}" is not a field ID (Emarsys field IDs are whole numbers)`, 'Refresh the field list of Contact Data.');
+		}
+		contact[fieldId] = toEmarsysValue(value, mapping.multiChoiceIds.has(fieldId)) as IDataObject[string];
+	}
 	const mapped = isInternalKey(keyColumn) ? input.values[keyColumn] : contact[keyColumn];
 	const contactId = input.contactId || optionalContactId(results.node, i, mapped ?? '');
 	if (contactId === '') {
 		throw inputError(results.node, i, 'contactId', `no value for the key field ${input.keyId}`, 'Fill in Contact ID, or map a value to the key field in Contact Data.');
 	}
-	if (isInternalKey(keyColumn)) delete contact[keyColumn];
 	const payload = isInternalKey(keyColumn) ? { [keyColumn]: contactId, ...contact } : { ...contact, [keyColumn]: contactId };
 	if (Object.keys(payload).length > MAX_VALUES_PER_CONTACT) {
 		throw inputError(results.node, i, 'columns', `${Object.keys(payload).length} field values; Emarsys accepts at most ${MAX_VALUES_PER_CONTACT} per contact`);
 	}
 	return { itemIndex: i, group: `${keyColumn}|${input.create}`, contactId, payload, keyColumn, create: input.create };
+}
+
+/** Each contact's outcome: its error in `data.errors`, or what was written (with its Emarsys ID when the answer pairs them). */
+function outcomesOf(results: ItemResults, chunk: ContactEntry[], answer: BatchWriteAnswer): EntryOutcome[] {
+	const errors = errorsByContact(answer.errors);
+	// Emarsys lists the IDs of the contacts it wrote, in order: only a full list can be paired.
+	const ids = Array.isArray(answer.ids) && answer.ids.length === chunk.length - errors.size ? answer.ids : undefined;
+	let written = 0;
+	return chunk.map((entry) => {
+		const error = errors.get(normalizeKey(entry.contactId));
+		if (error) return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint: 'contact' }, entry.itemIndex);
+		const id = ids?.[written++];
+		return { ...(id !== undefined ? { id: String(id) } : {}), keyId: entry.keyColumn, contactId: entry.contactId, fields: entry.payload };
+	});
 }
