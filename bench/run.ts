@@ -40,6 +40,7 @@ const BENCH_RATE_LIMIT = 1_000_000;
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 const fmtMs = (ms: number) => (ms >= 10_000 ? `${round(ms / 1000, 1)} s` : `${ms} ms`);
+const signedMb = (mb: number) => `${mb < 0 ? '−' : '+'}${Math.abs(mb)} MB`;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -212,8 +213,8 @@ function caseLine(r: CaseResult): string {
 		`${r.op.padEnd(20)} N=${String(r.n).padStart(6)}  calls=${node.calls}${node.callsOk ? '' : ` (EXPECTED ${r.expectedCalls})`}` +
 		`  items in/out=${node.best.itemsIn}/${node.best.itemsOut}${node.problem ? ` (${node.problem})` : ''}` +
 		`  wall=${fmtMs(node.wallMs)}  ${Math.round((r.n / node.wallMs) * 1000)} items/s` +
-		`  peak RSS +${node.rssGrowthMb} MB (held after GC +${node.best.rss.heldAfterGcMb} MB)` +
-		`  n8n floor=${fmtMs(n8nFloor.wallMs)} ×${r.n8nFloorRatio} (peak RSS +${n8nFloor.rssGrowthMb} MB${n8nFloor.callsOk && n8nFloor.itemsOk ? '' : `; WRONG: ${n8nFloor.calls} calls, ${n8nFloor.problem ?? 'items ok'}`})` +
+		`  peak RSS ${signedMb(node.rssGrowthMb)} (held after GC ${signedMb(node.best.rss.heldAfterGcMb)})` +
+		`  n8n floor=${fmtMs(n8nFloor.wallMs)} ×${r.n8nFloorRatio} (peak RSS ${signedMb(n8nFloor.rssGrowthMb)}${n8nFloor.callsOk && n8nFloor.itemsOk ? '' : `; WRONG: ${n8nFloor.calls} calls, ${n8nFloor.problem ?? 'items ok'}`})` +
 		`  floor=${fmtMs(floor.wallMs)} (${floor.calls} calls) ×${r.floorRatio} (info)` +
 		`  [rounds: node ${node.wallMsPerRound.join('/')}, n8n floor ${n8nFloor.wallMsPerRound.join('/')}, floor ${floor.wallMsPerRound.join('/')} ms]` +
 		(r.perItem ? `  per-item=${fmtMs(r.perItem.wallMs)} (${r.perItem.calls} calls) → node ${r.perItemRatio}× faster` : '')
