@@ -47,11 +47,10 @@ export function n8nFloorFor(emarsys: INodeType): INodeType {
 		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 			const items = this.getInputData();
 			const workload = WORKLOADS[this.getNodeParameter('benchOp', 0) as OpName];
-			let read = 0;
+			// The values are not used (the calls' bodies are the bare script's); n8n throws on a name it lacks.
 			for (let i = 0; i < items.length; i++) {
-				for (const name of workload.reads) if (this.getNodeParameter(name, i, undefined, readOptions(name)) !== undefined) read++;
+				for (const name of workload.reads) this.getNodeParameter(name, i, undefined, readOptions(name));
 			}
-			if (read !== items.length * workload.reads.length) throw new Error('n8n floor: a parameter read gave nothing');
 			await workload.floor(await callerFor(this), items.length, this.getNodeParameter('benchPrefix', 0) as string);
 			return [items.map((_, i) => ({ json: {}, pairedItem: { item: i } }))];
 		},
