@@ -1,13 +1,14 @@
 /**
  * What each benchmarked operation does, three ways:
- *  - `parameters` / `inputItems`: the n8n workflow (the Emarsys node fed N items);
- *  - `floor`: a bare axios script making exactly the calls the job needs at Emarsys's limit of
- *    1000 keys / contacts / events per call (ceil(N/1000) calls, plus — for choice labels — the
- *    same metadata calls the node needs), with the same request bodies;
+ *  - `parameters` / `inputItems`: the n8n workflow (the Emarsys node fed N items); `reads`: the
+ *    parameters the node reads per item, which the n8n floor (lib/n8n-floor.ts) reads too;
+ *  - `floor`: exactly the calls the job needs at Emarsys's limit of 1000 keys / contacts / events
+ *    per call (ceil(N/1000) calls, plus — for choice labels — the same metadata calls the node
+ *    needs), with the same request bodies; made by a bare axios script and by the n8n floor;
  *  - `perItem`: what a user would do without this node — one signed call per item, sequentially
  *    (as n8n's HTTP Request node does by default, fed one item at a time).
  */
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeParameterResourceLocator, INodeParameters } from 'n8n-workflow';
 
 import { SEED_FIELDS } from '../sandbox/seed';
 import type { EmarsysCaller } from './lib/signed';
@@ -19,6 +20,16 @@ export const ALL_OPS: OpName[] = ['upsert', 'upsertAutoMap', 'get', 'getWithChoi
 export const BATCH = 1000;
 
 export const EVENT_ID = '1001';
+
+/**
+ * How the workflows give `eventId`. It becomes a resourceLocator (issue 10); until the node reads
+ * it with `extractValue`, the plain string is what the node accepts. Flip this once it does.
+ */
+const EVENT_ID_AS_RESOURCE_LOCATOR = false;
+
+export const EVENT_ID_PARAMETER: string | INodeParameterResourceLocator = EVENT_ID_AS_RESOURCE_LOCATOR
+	? { __rl: true, mode: 'id', value: EVENT_ID }
+	: EVENT_ID;
 
 /** Fields read by get / getWithChoiceLabels: first name, last name, email, and four choice fields. */
 export const GET_FIELDS = ['1', '2', '3'];
@@ -73,10 +84,17 @@ export interface Workload {
 	freshStoreEachRun: boolean;
 	inputItems(n: number, prefix: string): IDataObject[];
 	parameters(): INodeParameters;
+	/**
+	 * The parameters the Emarsys node reads for every item (nodes/Emarsys/actions/*): the n8n floor
+	 * reads the same through getNodeParameter, so that n8n evaluates the same expressions for both.
+	 * Keep in step with the operation.
+	 */
+	reads: string[];
 	expectedCalls(n: number): ExpectedCalls;
 	floor(client: EmarsysCaller, n: number, prefix: string): Promise<void>;
-	/** Undefined when another workload's baseline makes the very same calls. */
+	/** One signed call per item. Absent when `perItemAs` names a workload whose baseline makes the same calls. */
 	perItem?(client: EmarsysCaller, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
+	perItemAs?: OpName;
 }
 
 function chunks<T>(list: T[], size = BATCH): T[][] {
@@ -128,6 +146,7 @@ const upsert: Workload = {
 		},
 		createIfMissing: true,
 	}),
+	reads: ['keyId', 'contactId', 'columns.mappingMode', 'columns.value', 'columns.schema', 'createIfMissing'],
 	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) PUT contact' }),
 	floor: async (client, n, prefix) => {
 		for (const part of chunks(range(n))) {
@@ -151,7 +170,7 @@ const upsert: Workload = {
 /**
  * The same upsert with Contact Data mapped automatically (input keys are Emarsys field string IDs):
  * no expression per item. The node reads the field list once to map the keys (one extra call).
- * Its per-item baseline would be upsert's, call for call, so it has none of its own.
+ * Its per-item baseline is upsert's, call for call.
  */
 const upsertAutoMap: Workload = {
 	op: 'upsertAutoMap',
@@ -166,11 +185,14 @@ const upsertAutoMap: Workload = {
 		columns: { mappingMode: 'autoMapInputData', value: null, matchingColumns: [], schema: [] },
 		createIfMissing: true,
 	}),
+	// In automatic mapping the item itself is the data: the node reads no `columns.value`.
+	reads: ['keyId', 'contactId', 'columns.mappingMode', 'columns.schema', 'createIfMissing'],
 	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH) + 1, rule: 'ceil(N/1000) PUT contact + 1 field list (to map input keys to field IDs)' }),
 	floor: async (client, n, prefix) => {
 		await client.call('GET', 'field/translate/en');
 		await upsert.floor(client, n, prefix);
 	},
+	perItemAs: 'upsert',
 };
 
 function getWorkload(op: 'get' | 'getWithChoiceLabels'): Workload {
@@ -189,6 +211,7 @@ function getWorkload(op: 'get' | 'getWithChoiceLabels'): Workload {
 			contactId: '={{ $json.email }}',
 			fields,
 		}),
+		reads: ['keyId', 'contactId', 'fields', 'options'],
 		expectedCalls: (n) =>
 			op === 'get'
 				? { exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) POST contact/getdata' }
@@ -232,11 +255,12 @@ const trigger: Workload = {
 	parameters: () => ({
 		resource: 'event',
 		operation: 'trigger',
-		eventId: EVENT_ID,
+		eventId: EVENT_ID_PARAMETER,
 		keyId: '3',
 		contactId: '={{ $json.email }}',
 		eventData: '={{ { order_id: $json.orderId, total: $json.total } }}',
 	}),
+	reads: ['eventId', 'keyId', 'contactId', 'eventData', 'options'],
 	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) POST event/{id}/trigger' }),
 	floor: async (client, n, prefix) => {
 		const run = Date.now().toString(36);

@@ -1,49 +1,73 @@
 /**
- * Bench-only node: the floor, inside n8n. It takes the N input items, makes exactly the calls of
- * the bare floor script (same bodies, ceil(N/1000) calls) through n8n's request helper with the
- * Emarsys WSSE credential, and outputs one empty item per input item. Nothing less can do the
- * job as an n8n node: its wall time is n8n's own cost of running a node over N items and calling
- * through n8n's helper, without any of the Emarsys node's work (parameters, checks, outputs).
+ * Bench-only node: the least any n8n node doing the Emarsys node's job costs (the "n8n floor").
+ * It has the Emarsys node's parameters (its description, copied), so a workflow gives it the very
+ * same parameters. For every item it reads the parameters the Emarsys operation reads
+ * (`Workload.reads`) through `this.getNodeParameter(name, i)` — n8n evaluates the same expressions
+ * and runs the same checks — then makes exactly the floor's calls (ceil(N/1000), the same bodies
+ * as the bare script) through n8n's request helper with the Emarsys WSSE credential, and outputs
+ * one empty item per input item. What the Emarsys node costs beyond it is what this package adds.
  */
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, INodeExecutionData, INodeType } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IGetNodeParameterOptions,
+	IHttpRequestMethods,
+	INodeExecutionData,
+	INodeProperties,
+	INodeType,
+} from 'n8n-workflow';
 
 import type { EmarsysAnswer, EmarsysCaller } from './signed';
 import { WORKLOADS, type OpName } from '../workloads';
 
 export const N8N_FLOOR_TYPE = 'benchN8nFloor';
 
-export const n8nFloorNode: INodeType = {
-	description: {
-		displayName: 'Bench n8n Floor',
-		name: N8N_FLOOR_TYPE,
-		group: ['transform'],
-		version: 1,
-		description: 'Bench only: the floor calls, made through n8n',
-		defaults: { name: 'Bench n8n Floor' },
-		inputs: ['main'],
-		outputs: ['main'],
-		credentials: [{ name: 'emarsysApi', required: true }],
-		properties: [
-			{ displayName: 'Operation', name: 'op', type: 'string', default: '' },
-			{ displayName: 'Key Prefix', name: 'prefix', type: 'string', default: '' },
-		],
-	},
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const op = this.getNodeParameter('op', 0) as OpName;
-		const prefix = this.getNodeParameter('prefix', 0) as string;
-		const { baseUrl } = await this.getCredentials<{ baseUrl: string }>('emarsysApi');
-		const caller: EmarsysCaller = {
-			call: async (method, endpoint, body, params) =>
-				(await this.helpers.httpRequestWithAuthentication.call(this, 'emarsysApi', {
-					method: method as IHttpRequestMethods,
-					url: `${baseUrl}/${endpoint}`,
-					body: body as IDataObject | undefined,
-					qs: params,
-					json: true,
-				})) as EmarsysAnswer,
-		};
-		await WORKLOADS[op].floor(caller, items.length, prefix);
-		return [items.map((_, i) => ({ json: {}, pairedItem: { item: i } }))];
-	},
-};
+/** Bench-only parameters, read once: which workload's calls to make, and for which contacts. */
+const BENCH_PROPERTIES: INodeProperties[] = [
+	{ displayName: 'Bench Workload', name: 'benchOp', type: 'string', default: '' },
+	{ displayName: 'Bench Key Prefix', name: 'benchPrefix', type: 'string', default: '' },
+];
+
+export function n8nFloorParameters(op: OpName, prefix: string): IDataObject {
+	return { ...WORKLOADS[op].parameters(), benchOp: op, benchPrefix: prefix };
+}
+
+export function n8nFloorFor(emarsys: INodeType): INodeType {
+	const { properties } = emarsys.description;
+	// A resourceLocator parameter is read as an n8n node reads one: its value extracted.
+	const locators = new Set(properties.filter((p) => p.type === 'resourceLocator').map((p) => p.name));
+	const readOptions = (name: string): IGetNodeParameterOptions | undefined => (locators.has(name) ? { extractValue: true } : undefined);
+	return {
+		description: {
+			...emarsys.description,
+			name: N8N_FLOOR_TYPE,
+			displayName: 'Bench n8n Floor',
+			properties: [...properties, ...BENCH_PROPERTIES],
+		},
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			const items = this.getInputData();
+			const workload = WORKLOADS[this.getNodeParameter('benchOp', 0) as OpName];
+			// The values are not used (the calls' bodies are the bare script's); n8n throws on a name it lacks.
+			for (let i = 0; i < items.length; i++) {
+				for (const name of workload.reads) this.getNodeParameter(name, i, undefined, readOptions(name));
+			}
+			await workload.floor(await callerFor(this), items.length, this.getNodeParameter('benchPrefix', 0) as string);
+			return [items.map((_, i) => ({ json: {}, pairedItem: { item: i } }))];
+		},
+	};
+}
+
+/** Calls through n8n's request helper, authenticated by n8n with the Emarsys WSSE credential. */
+async function callerFor(ctx: IExecuteFunctions): Promise<EmarsysCaller> {
+	const { baseUrl } = await ctx.getCredentials<{ baseUrl: string }>('emarsysApi');
+	return {
+		call: async (method, endpoint, body, params) =>
+			(await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'emarsysApi', {
+				method: method as IHttpRequestMethods,
+				url: `${baseUrl}/${endpoint}`,
+				body: body as IDataObject | undefined,
+				qs: params,
+				json: true,
+			})) as EmarsysAnswer,
+	};
+}
