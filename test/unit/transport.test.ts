@@ -1,4 +1,5 @@
-import { hintFor, permissionFor } from '../../nodes/Emarsys/transport';
+import { requestOptions } from '../../nodes/Emarsys/actions/common.descriptions';
+import { DEFAULT_SETTINGS, hintFor, permissionFor } from '../../nodes/Emarsys/transport';
 import { BACKOFF_START_MS, pacingWaitMs, rateLimitWaitMs } from '../../nodes/Emarsys/transport/waits';
 
 describe('the wait after a 429 (X-RateLimit-Reset is Unix time in whole seconds)', () => {
@@ -54,5 +55,16 @@ describe('hints', () => {
 		expect(permissionFor('field/5/choice/translate/en')).toBe('fields: list field choices');
 		expect(permissionFor('field/choices')).toBe('fields: list field choices');
 		expect(permissionFor('field/translate/en')).toBe('fields: list available fields');
+	});
+});
+
+describe('request options', () => {
+	it('show the defaults the client uses when an option is not set', () => {
+		const shown = Object.fromEntries(requestOptions.map((option) => [option.name, option.default]));
+		expect(shown).toEqual({
+			maxRateLimitWait: DEFAULT_SETTINGS.maxRateLimitWaitMs / 1000,
+			maxRetries: DEFAULT_SETTINGS.maxRetries,
+			timeout: DEFAULT_SETTINGS.timeout,
+		});
 	});
 });

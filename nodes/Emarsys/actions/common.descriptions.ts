@@ -1,15 +1,15 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_SETTINGS, type ClientSettings } from '../transport';
+import type { ClientSettings } from '../transport';
 
 /** Options that tune how the node talks to Emarsys, in every operation's "Options". */
-const requestOptions: INodeProperties[] = [
+export const requestOptions: INodeProperties[] = [
 	{
 		displayName: 'Max Rate-Limit Wait',
 		name: 'maxRateLimitWait',
 		type: 'number',
 		typeOptions: { minValue: 0 },
-		default: DEFAULT_SETTINGS.maxRateLimitWaitMs / 1000,
+		default: 120, // DEFAULT_SETTINGS.maxRateLimitWaitMs in seconds (n8n's linter wants a literal)
 		description:
 			'Seconds one call may wait for the Emarsys rate limit (about 1000 calls a minute per API user) before the node reports it as the error. Emarsys answers 429 when the limit is used up; the node then waits for the next one-minute window.',
 	},
@@ -18,7 +18,7 @@ const requestOptions: INodeProperties[] = [
 		name: 'maxRetries',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 10 },
-		default: DEFAULT_SETTINGS.maxRetries,
+		default: 5, // DEFAULT_SETTINGS.maxRetries
 		description:
 			'How often a call that is safe to repeat is sent again after a server error, a network error or a timeout (waiting about 1, 2, 4 … seconds in between)',
 	},
@@ -27,7 +27,7 @@ const requestOptions: INodeProperties[] = [
 		name: 'timeout',
 		type: 'number',
 		typeOptions: { minValue: 1000 },
-		default: DEFAULT_SETTINGS.timeout,
+		default: 30000, // DEFAULT_SETTINGS.timeout
 		description: 'Milliseconds to wait for Emarsys to answer one call before giving up (or retrying)',
 	},
 ];

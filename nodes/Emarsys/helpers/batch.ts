@@ -66,10 +66,10 @@ export async function sendInBatches<E extends BatchEntry, A>(
 	results: ItemResults,
 	call: BatchCall<E, A>,
 ): Promise<void> {
-	const maxBytes = (call.maxBytes ?? MAX_PAYLOAD_BYTES) - ENVELOPE_BYTES;
-	const { chunks, tooLarge } = planCalls(entries, call.sameContact, maxBytes);
+	const limit = call.maxBytes ?? MAX_PAYLOAD_BYTES;
+	const { chunks, tooLarge } = planCalls(entries, call.sameContact, limit - ENVELOPE_BYTES);
 	for (const { entry, bytes } of tooLarge) {
-		const problem = `the data of this item is ${bytes} bytes; Emarsys accepts at most ${maxBytes} bytes per call`;
+		const problem = `the data of this item is ${bytes} bytes; Emarsys accepts at most ${inWords(limit)} per call`;
 		results.fail(entry.itemIndex, inputError(results.node, entry.itemIndex, call.payloadParameter, problem));
 	}
 	for (const chunk of chunks) {
@@ -83,6 +83,11 @@ export async function sendInBatches<E extends BatchEntry, A>(
 		const outcomes = call.outcomes(chunk.entries, answer);
 		chunk.items.forEach((items, position) => record(results, items, outcomes[position]));
 	}
+}
+
+/** A byte count as people write it: 10 MB, 100 kB. */
+function inWords(bytes: number): string {
+	return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${bytes / 1024} kB`;
 }
 
 function record(results: ItemResults, items: number[], outcome: EntryOutcome): void {

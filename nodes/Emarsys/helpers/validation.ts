@@ -15,36 +15,42 @@ export function inputError(
 	});
 }
 
-const FIELD_ID = /^(0|[1-9]\d*)$/;
+const WHOLE_NUMBER = /^(0|[1-9]\d*)$/;
 
-/** A field ID: a positive integer, given as number or string. Returns it as a string. */
-export function requireFieldId(node: INode, itemIndex: number, parameter: string, value: unknown): string {
-	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-	if (!FIELD_ID.test(text)) {
-		throw inputError(
-			node,
-			itemIndex,
-			parameter,
-			`"${String(value)}" is not a field ID (Emarsys field IDs are positive whole numbers, e.g. 3 for email)`,
-			'Pick the field from the list, or give its numeric ID (see Field > Get Many).',
-		);
-	}
+/** A number or text as trimmed text ('' for anything else). */
+function asText(value: unknown): string {
+	return typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+}
+
+/** An Emarsys ID (a whole number), given as number or text; returns it as text, or throws `problem`. */
+function requireWholeNumber(node: INode, itemIndex: number, parameter: string, value: unknown, problem: string, hint: string): string {
+	const text = asText(value);
+	if (!WHOLE_NUMBER.test(text)) throw inputError(node, itemIndex, parameter, `"${String(value)}" ${problem}`, hint);
 	return text;
 }
 
-/** An external event ID: a positive integer, given as number or string. Returns it as a string. */
+/** A field ID. */
+export function requireFieldId(node: INode, itemIndex: number, parameter: string, value: unknown): string {
+	return requireWholeNumber(
+		node,
+		itemIndex,
+		parameter,
+		value,
+		'is not a field ID (Emarsys field IDs are positive whole numbers, e.g. 3 for email)',
+		'Pick the field from the list, or give its numeric ID (see Field > Get Many).',
+	);
+}
+
+/** An external event ID. */
 export function requireEventId(node: INode, itemIndex: number, value: unknown): string {
-	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-	if (!FIELD_ID.test(text)) {
-		throw inputError(
-			node,
-			itemIndex,
-			'eventId',
-			`"${String(value)}" is not an external event ID (a whole number)`,
-			'Pick the event from the list, or give its numeric ID (Automation > External Events in Emarsys).',
-		);
-	}
-	return text;
+	return requireWholeNumber(
+		node,
+		itemIndex,
+		'eventId',
+		value,
+		'is not an external event ID (a whole number)',
+		'Pick the event from the list, or give its numeric ID (Automation > External Events in Emarsys).',
+	);
 }
 
 /**
@@ -52,8 +58,8 @@ export function requireEventId(node: INode, itemIndex: number, value: unknown): 
  * ID / UID), or a field's string ID such as `email` (Emarsys accepts all of these as key).
  */
 export function requireKeyId(node: INode, itemIndex: number, value: unknown): string {
-	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-	if (FIELD_ID.test(text)) return text;
+	const text = asText(value);
+	if (WHOLE_NUMBER.test(text)) return text;
 	const lower = text.toLowerCase();
 	if (lower === 'id' || lower === 'uid') return lower;
 	if (/^[a-z_][a-z0-9_]*$/i.test(text)) return text;

@@ -121,7 +121,14 @@ export function emarsysApiError(node: INode, failure: EmarsysFailure, itemIndex?
 				: '';
 	const skew = failure.clockSkewMs !== undefined ? describeClockSkew(failure.clockSkewMs) : undefined;
 	const message = `Emarsys: ${replyText || failure.message || 'request failed'}${codeText}${skew ? ` — ${skew}` : ''}`;
-	const error = new NodeApiError(node, { message, ...(endpoint ? { endpoint } : {}) } as JsonObject, {
+	const response: JsonObject = {
+		message,
+		...(status !== undefined ? { httpCode: String(status) } : {}),
+		...(replyCode !== undefined ? { replyCode } : {}),
+		...(replyText ? { replyText } : {}),
+		...(endpoint ? { endpoint } : {}),
+	};
+	const error = new NodeApiError(node, response, {
 		message,
 		description: descriptionOf(failure, skew),
 		httpCode: status !== undefined ? String(status) : undefined,
