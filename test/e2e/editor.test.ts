@@ -215,23 +215,39 @@ test('runs the node from the editor; the output panel shows the contact with the
 	});
 });
 
+/** What `read` gives once `done` holds, or what it gives after 10 s. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+	const end = Date.now() + 10_000;
+	let value = await read();
+	while (!done(value) && Date.now() < end) {
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		value = await read();
+	}
+	return value;
+}
+
+/** The text box of an n8n input, whether the test ID sits on the input itself or on its wrapper. */
+function textBox(scope: Locator | Page, testId: string): Locator {
+	return scope.locator(`input[data-test-id="${testId}"], [data-test-id="${testId}"] input`).first();
+}
+
 test('the event locator lists the sandbox events and filters them as the user types; one is picked, another given by ID', async () => {
 	await openNode(triggerNode.name);
 	const locator = ndv().getByTestId('resource-locator-eventId');
-	await locator.getByTestId('rlc-input').click();
-	const dropdown = page.getByTestId('resource-locator-dropdown');
-	const item = (event: { name: string; id: number }) => dropdown.getByTestId('rlc-item').filter({ hasText: event.name }).filter({ hasText: String(event.id) });
+	await textBox(locator, 'rlc-input').click();
+	// The list opens in a popover outside the node's panel.
+	const item = (event: { name: string; id: number }) => page.getByTestId('rlc-item').filter({ hasText: event.name }).filter({ hasText: String(event.id) });
 	for (const event of SEED_EVENTS) await item(event).waitFor();
 	// Typing filters the list (the node's listSearch method).
-	await dropdown.getByTestId('rlc-search').locator('input').fill(eventToPick.name.slice(0, 6));
-	await expect(dropdown.getByTestId('rlc-item').count()).resolves.toBe(1);
+	await textBox(page, 'rlc-search').fill(eventToPick.name.slice(0, 6));
+	expect(await eventually(async () => await page.getByTestId('rlc-item').count(), (count) => count === 1)).toBe(1);
 	await item(eventToPick).click();
-	await expect(locator.getByTestId('rlc-input').locator('input').inputValue()).resolves.toContain(eventToPick.name);
+	expect(await eventually(async () => await textBox(locator, 'rlc-input').inputValue(), (value) => value.includes(eventToPick.name))).toContain(eventToPick.name);
 
 	await locator.getByTestId('rlc-mode-selector').click();
-	await page.getByRole('option', { name: 'By ID' }).click();
-	await locator.getByTestId('rlc-input').locator('input').fill(demoEventId);
-	await expect(locator.getByTestId('rlc-input').locator('input').inputValue()).resolves.toBe(demoEventId);
+	await page.getByTestId('mode-id').click();
+	await textBox(locator, 'rlc-input').fill(demoEventId);
+	expect(await textBox(locator, 'rlc-input').inputValue()).toBe(demoEventId);
 	await page.getByTestId('ndv-close-button').click();
 });
 
