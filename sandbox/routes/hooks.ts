@@ -12,7 +12,13 @@
  *   POST   /__sandbox/tokens/expire               every issued OIDC token expires now
  *   GET|PUT /__sandbox/config                     { rateLimitPerMinute, tokenTtlSeconds }
  *   GET    /__sandbox/health                      -> { ok: true, contacts, lastSeq }
+ *   POST   /__sandbox/users                       { scheme: "wsse"|"oidc", name, secret, permissions }
+ *                                                 adds an API user (WSSE user or OIDC client) that
+ *                                                 holds only the given permissions (see
+ *                                                 permissions.ts); the answer never echoes the secret;
+ *                                                 a reset removes added users
  */
+import { expandPermissions } from '../permissions';
 import type { SandboxState } from '../state';
 
 export interface HookReply {
@@ -103,9 +109,24 @@ export function handleHook(
 				return { status: 200, body: state.config };
 			}
 			return notAllowed;
+		case 'users':
+			if (method !== 'POST') return notAllowed;
+			return addUser(state, body);
 		case 'health':
 			return { status: 200, body: { ok: true, contacts: state.store.size, lastSeq: state.log.lastSeq } };
 		default:
 			return { status: 404, body: { error: `Unknown sandbox hook: /__sandbox/${route}` } };
 	}
+}
+
+function addUser(state: SandboxState, body: unknown): HookReply {
+	const o = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+	if (o.scheme !== 'wsse' && o.scheme !== 'oidc') return { status: 400, body: { error: 'scheme must be "wsse" or "oidc"' } };
+	if (typeof o.name !== 'string' || !/^[\w.@-]{1,100}$/.test(o.name)) return { status: 400, body: { error: 'name must be 1-100 of A-Z a-z 0-9 _ . @ -' } };
+	if (typeof o.secret !== 'string' || o.secret.length < 8) return { status: 400, body: { error: 'secret must be a string of at least 8 characters' } };
+	if (state.auth.isKnown(o.name)) return { status: 409, body: { error: `API user "${o.name}" already exists` } };
+	const permissions = expandPermissions(o.permissions);
+	if (typeof permissions === 'string') return { status: 400, body: { error: permissions } };
+	state.auth.addUser({ scheme: o.scheme, name: o.name, secret: o.secret, permissions });
+	return { status: 201, body: { scheme: o.scheme, name: o.name, permissions: [...permissions].sort() } };
 }
