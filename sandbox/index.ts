@@ -235,6 +235,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 	const defaults = {
 		rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
 		tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+		rateLimitWindowSeconds: 60,
 	};
 	const faults = new Faults();
 	const now = (): number => Date.now() + (faults.state.clockSkewSeconds ?? 0) * 1000;

@@ -10,7 +10,8 @@
  *   GET    /__sandbox/triggers[?since=SEQ]        -> { triggers: TriggerRecord[] }
  *   GET|PUT|DELETE /__sandbox/faults              fault knobs (see faults.ts)
  *   POST   /__sandbox/tokens/expire               every issued OIDC token expires now
- *   GET|PUT /__sandbox/config                     { rateLimitPerMinute, tokenTtlSeconds }
+ *   GET|PUT /__sandbox/config                     { rateLimitPerMinute, tokenTtlSeconds,
+ *                                                   rateLimitWindowSeconds (1..60, default 60) }
  *   GET    /__sandbox/health                      -> { ok: true, contacts, lastSeq }
  *   POST   /__sandbox/users                       { scheme: "wsse"|"oidc", name, secret, permissions }
  *                                                 adds an API user (WSSE user or OIDC client) that
@@ -62,7 +63,9 @@ export function handleHook(
 			state.auth.reset();
 			state.config.rateLimitPerMinute = state.defaults.rateLimitPerMinute;
 			state.config.tokenTtlSeconds = state.defaults.tokenTtlSeconds;
+			state.config.rateLimitWindowSeconds = state.defaults.rateLimitWindowSeconds;
 			state.limiter.limitPerMinute = state.config.rateLimitPerMinute;
+			state.limiter.windowMs = state.config.rateLimitWindowSeconds * 1000;
 			state.auth.setTokenTtl(state.config.tokenTtlSeconds);
 			return { status: 200, body: { ok: true } };
 		case 'contacts':
@@ -93,10 +96,16 @@ export function handleHook(
 					return { status: 400, body: { error: 'Body must be a JSON object' } };
 				}
 				const o = body as Record<string, unknown>;
-				for (const k of ['rateLimitPerMinute', 'tokenTtlSeconds'] as const) {
+				for (const k of ['rateLimitPerMinute', 'tokenTtlSeconds', 'rateLimitWindowSeconds'] as const) {
 					if (k in o && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 1)) {
 						return { status: 400, body: { error: `${k} must be a positive integer` } };
 					}
+				}
+				if (typeof o.rateLimitWindowSeconds === 'number') {
+					if (o.rateLimitWindowSeconds > 60) return { status: 400, body: { error: 'rateLimitWindowSeconds must be at most 60' } };
+					state.config.rateLimitWindowSeconds = o.rateLimitWindowSeconds;
+					state.limiter.windowMs = o.rateLimitWindowSeconds * 1000;
+					state.limiter.reset();
 				}
 				if (typeof o.rateLimitPerMinute === 'number') {
 					state.config.rateLimitPerMinute = o.rateLimitPerMinute;

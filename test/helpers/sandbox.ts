@@ -46,7 +46,7 @@ export interface TestSandbox extends RunningSandbox {
 	getFaults(): Promise<FaultSettings>;
 	clearFaults(): Promise<void>;
 	expireTokens(): Promise<void>;
-	setConfig(config: { rateLimitPerMinute?: number; tokenTtlSeconds?: number }): Promise<void>;
+	setConfig(config: { rateLimitPerMinute?: number; tokenTtlSeconds?: number; rateLimitWindowSeconds?: number }): Promise<void>;
 	getContacts(): Promise<ContactView[]>;
 	/** Contacts whose field `fieldId` renders exactly as `value` (e.g. ('3', 'ada@example.com')). */
 	findContacts(fieldId: string | number, value: string): Promise<ContactView[]>;

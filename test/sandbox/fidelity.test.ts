@@ -242,3 +242,17 @@ describe('fault: processed, but the answer was lost', () => {
 		expect(res.status).toBe(400);
 	});
 });
+
+describe('rate-limit window length (test config)', () => {
+	it('a 1-second window opens again after a second; the reset header names its end', async () => {
+		await client(sb.url).put('/__sandbox/config', { rateLimitPerMinute: 2, rateLimitWindowSeconds: 1 });
+		const get = () => v2(sb.url, sb.credentials, 'GET', 'event');
+		const first = await get();
+		expect([first.status, (await get()).status, (await get()).status]).toEqual([200, 200, 429]);
+		const resetMs = Number(first.headers['x-ratelimit-reset']) * 1000;
+		expect(resetMs - Date.now()).toBeLessThanOrEqual(2000);
+		await new Promise((resolve) => setTimeout(resolve, Math.max(0, resetMs - Date.now()) + 1100));
+		expect((await get()).status).toBe(200);
+		expect((await client(sb.url).put('/__sandbox/config', { rateLimitWindowSeconds: 61 })).status).toBe(400);
+	});
+});
