@@ -229,6 +229,11 @@ export class Authenticator {
 		return { access_token: token, token_type: 'Bearer', expires_in: ttl };
 	}
 
+	/** Every access token issued since the last reset (for tests that search output for them). */
+	issuedTokens(): string[] {
+		return [...this.tokens.keys()];
+	}
+
 	expireAllTokens(): number {
 		const now = this.now();
 		for (const t of this.tokens.values()) t.expiresAt = Math.min(t.expiresAt, now);

@@ -10,6 +10,9 @@
  *   GET    /__sandbox/triggers[?since=SEQ]        -> { triggers: TriggerRecord[] }
  *   GET|PUT|DELETE /__sandbox/faults              fault knobs (see faults.ts)
  *   POST   /__sandbox/tokens/expire               every issued OIDC token expires now
+ *   GET    /__sandbox/tokens                      -> { tokens: [access token, …] } every OIDC access
+ *                                                 token issued since the reset — secrets, served
+ *                                                 only so that tests can search their output for them
  *   GET|PUT /__sandbox/config                     { rateLimitPerMinute, tokenTtlSeconds,
  *                                                   rateLimitWindowSeconds (1..60, default 60) }
  *   GET    /__sandbox/health                      -> { ok: true, contacts, lastSeq }
@@ -86,6 +89,9 @@ export function handleHook(
 				return { status: 200, body: state.faults.state };
 			}
 			return notAllowed;
+		case 'tokens':
+			if (method !== 'GET') return notAllowed;
+			return { status: 200, body: { tokens: state.auth.issuedTokens() } };
 		case 'tokens/expire':
 			if (method !== 'POST') return notAllowed;
 			return { status: 200, body: { ok: true, expired: state.auth.expireAllTokens() } };

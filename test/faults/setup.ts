@@ -4,7 +4,7 @@
  * evidence collector that keeps every output item, error and sandbox log of the suite (and
  * everything printed) so that the last test can grep all of it for the secrets.
  */
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { jsonStringify, type IDataObject, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 
 import { retryTiming } from '../../nodes/Emarsys/transport';
 import { apiCalls as allApiCalls, createEnv, credentialsFor, type Auth, type Env } from '../helpers/emarsys-env';
@@ -22,8 +22,13 @@ export function faultTiming(): void {
 	retryTiming.maxDelayMs = 60_000;
 }
 
+/**
+ * n8n's logger runs at debug level in this suite (the harness is silent otherwise), so that
+ * whatever n8n-core and the node log lands in the printed evidence.
+ */
 export async function startEnv(): Promise<Env> {
 	faultTiming();
+	process.env.N8N_LOG_LEVEL = 'debug';
 	return await createEnv();
 }
 
@@ -33,6 +38,8 @@ export async function startEnv(): Promise<Env> {
 
 export const evidence = {
 	chunks: [] as string[],
+	/** OIDC access tokens the sandbox issued during the suite (secrets too). */
+	accessTokens: new Set<string>(),
 	add(label: string, value: unknown): void {
 		let text: string;
 		try {
@@ -99,9 +106,10 @@ export function capturePrinted(): () => void {
 	};
 }
 
-/** Records the whole sandbox log (bodies included) as evidence; call before every reset. */
+/** Records the whole sandbox log (bodies included) and the issued access tokens; call before every reset. */
 export async function collectSandboxLog(sandbox: TestSandbox): Promise<void> {
 	evidence.add('sandbox log', await sandbox.getLog());
+	for (const token of await sandbox.issuedTokens()) evidence.accessTokens.add(token);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,6 +138,9 @@ export async function runNode(
 	});
 	evidence.add('output items', result.items.map((item) => ({ json: item.json, error: errorEvidence(item.error) })));
 	if (result.error) evidence.add('run error', errorEvidence(result.error));
+	// The execution as n8n saves it (run data of every node, error items and the run's error),
+	// serialized as n8n does when it stores an execution.
+	evidence.add('saved execution', jsonStringify(result.run, { replaceCircularRefs: true }));
 	return { ...result, errorItems: result.items.filter((item) => item.json.error !== undefined) };
 }
 

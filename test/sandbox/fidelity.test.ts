@@ -256,3 +256,13 @@ describe('rate-limit window length (test config)', () => {
 		expect((await client(sb.url).put('/__sandbox/config', { rateLimitWindowSeconds: 61 })).status).toBe(400);
 	});
 });
+
+describe('issued access tokens (test hook)', () => {
+	it('lists every token issued since the reset, and none after a reset', async () => {
+		const a = await sb.getAccessToken();
+		const b = await sb.getAccessToken();
+		expect((await sb.issuedTokens()).sort()).toEqual([a, b].sort());
+		await sb.reset();
+		expect(await sb.issuedTokens()).toEqual([]);
+	});
+});
