@@ -421,8 +421,8 @@ describe('secrets', () => {
 		expect(text).toContain(wsseUser);
 		expect(text).toContain(oidcClientId);
 		expect(text).toContain('No answer within 1000 ms');
-		// n8n's logger ran at debug level (n8n-core logs each node it starts at debug) …
-		expect(text).toMatch(/Start executing node/);
+		// n8n's log at debug level is in (n8n-core logs each node it starts at debug) …
+		expect(text).toMatch(/n8n log debug: \{"message":"Start executing node/);
 		// … the saved executions are in (run data with the error items) …
 		expect(text).toMatch(/saved execution: .*"runData"/);
 		// … and the OIDC test issued access tokens, which must not appear either.

@@ -4,7 +4,7 @@
  * evidence collector that keeps every output item, error and sandbox log of the suite (and
  * everything printed) so that the last test can grep all of it for the secrets.
  */
-import { jsonStringify, type IDataObject, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
+import { LoggerProxy, jsonStringify, type IDataObject, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 
 import { retryTiming } from '../../nodes/Emarsys/transport';
 import { apiCalls as allApiCalls, createEnv, credentialsFor, type Auth, type Env } from '../helpers/emarsys-env';
@@ -106,6 +106,17 @@ export function capturePrinted(): () => void {
 	};
 }
 
+/**
+ * Everything n8n logs through its logger proxy (n8n-core's execution engine and the node), at every
+ * level including debug, goes into the evidence — whether or not jest routes the console output
+ * through capturePrinted. Set again before every run: n8n's own Logger re-points the proxy when
+ * it is created.
+ */
+function recordN8nLog(): void {
+	const record = (level: string) => (message: string, meta?: object) => evidence.add(`n8n log ${level}`, { message, meta });
+	LoggerProxy.init({ error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug') } as Parameters<typeof LoggerProxy.init>[0]);
+}
+
 /** Records the whole sandbox log (bodies included) and the issued access tokens; call before every reset. */
 export async function collectSandboxLog(sandbox: TestSandbox): Promise<void> {
 	evidence.add('sandbox log', await sandbox.getLog());
@@ -129,6 +140,7 @@ export async function runNode(
 ): Promise<RunResult> {
 	const auth = opts.auth ?? 'wsse';
 	if (!opts.keepCredentials) env.harness.clearCredentials();
+	recordN8nLog();
 	const result = await env.harness.runNode({
 		nodeType: 'emarsys',
 		parameters: { authentication: auth, ...parameters },
