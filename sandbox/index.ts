@@ -168,8 +168,8 @@ function pathSegments(rest: string): string[] {
 
 /**
  * Request payload limit per endpoint. Verified: 10 MB in general (Core API guide
- * "Miscellaneous"); `PUT contact` "The maximum payload size is 8 MB" (official Postman
- * collection, "Update Contacts"; the Core API reference of `POST contact` keeps 10 MB); external
+ * "Miscellaneous"); `PUT contact` "The maximum payload size is 8 MB" (Core API reference and the
+ * official Postman collection, "Update Contacts"; `POST contact` keeps 10 MB there); external
  * event requests 1 MB ("We are introducing a limit of 1 MB for the payload size limit of External
  * events effective October 24, 2023. Events exceeding this limit will not be accepted", Core API
  * reference "Trigger an External Event"). Chosen: MB = 1024 × 1024 bytes; the answer to an

@@ -284,9 +284,12 @@ export const SEED_EVENTS: readonly SeedEvent[] = [
 /**
  * Fields that may serve as key_id / keyId besides `id` and `uid`.
  *
- * Verified: 2004 "Invalid key field id: X" — "The provided field identifier is not valid, or it
- * cannot be used as an external identifier" (Core API reference, HTTP 200 and HTTP 400 error
- * pages); the reference names email and a custom external-id field as identifiers ("Using
+ * Verified: "If you use a custom field for `key_id` during customer identification, this field
+ * has to be indexed. This can be requested by raising a support ticket" (Core API reference,
+ * "Create Contacts" and "Update Contacts"; "Get Internal Contact Identifiers": "This endpoint
+ * requires indexed fields"); 2004 "Invalid key field id: X" — "The provided field identifier is
+ * not valid, or it cannot be used as an external identifier" (Core API reference, HTTP 200 and
+ * HTTP 400 error pages); the reference names email and a custom external-id field as identifiers ("Using
  * external field identifiers is the recommended method … you can use other Emarsys system
  * fields as well, such as email", "Trigger an External Event"); filtering "is enabled only for
  * indexed columns. Contact Emarsys support if you need a column to be indexed" (2015 "No index

@@ -18,10 +18,13 @@
  *    `{key_id, contacts: [...]}` answers `data: {ids: ["…"], errors: {"<key value>": {"2008":
  *    "No contact found with the external id: 3 - <value>"}}}` (ids as strings in the example);
  *    key_id defaults to 3 (e-mail); in `ids` a contact this call created is an integer, an
- *    updated one a string — the api docs' "Creating Multiple Contacts" example answers new
- *    contacts as `"ids": [123, 456]`, the Core API reference's "Update Contacts" example answers
- *    updated ones as strings (the sources disagree on one type for both; the sandbox serves
- *    each as its own source shows it, so a client must read both); `create_if_not_exists=1` creates missing contacts;
+ *    updated one a string: "if the contact already exists, the response will return its
+ *    existing string ID. If the contact does not exist, it will be created automatically, and its
+ *    assigned ID will follow the response format of the Create Contacts API—meaning it will be an
+ *    integer" (Core API reference "Update Contacts"; the api docs' "Creating Multiple Contacts"
+ *    example answers `"ids": [123, 456]`). The reference's schema also allows an `ids` entry to
+ *    be an array of strings, without saying when: not simulated (no documented trigger), but a
+ *    client must accept it; "Updating a contact is an idempotent method" (same page); `create_if_not_exists=1` creates missing contacts;
  *    2010 "More contacts found with the external id: 3 - <value>"; 2004 "Cannot use id or uid
  *    as key on contact creation"; 2005 "No value provided for key field: 3"; batch size above
  *    1,000 → HTTP 400, replyCode 1000 "The request exceeded the maximum batch size of 1,000";
