@@ -19,6 +19,7 @@ import {
 	inputIndexOf,
 	keysInBody,
 	range,
+	restoreLogLevel,
 	runNode,
 	seedContacts,
 	startEnv,
@@ -37,6 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
 	restorePrinted();
+	restoreLogLevel();
 	await env.sandbox.stop();
 });
 beforeEach(async () => {

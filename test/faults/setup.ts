@@ -28,8 +28,17 @@ export function faultTiming(): void {
  */
 export async function startEnv(): Promise<Env> {
 	faultTiming();
+	previousLogLevel = process.env.N8N_LOG_LEVEL;
 	process.env.N8N_LOG_LEVEL = 'debug';
 	return await createEnv();
+}
+
+let previousLogLevel: string | undefined;
+
+/** Puts N8N_LOG_LEVEL back, so that test files run later in the same jest worker stay quiet. */
+export function restoreLogLevel(): void {
+	if (previousLogLevel === undefined) delete process.env.N8N_LOG_LEVEL;
+	else process.env.N8N_LOG_LEVEL = previousLogLevel;
 }
 
 // ---------------------------------------------------------------------------------------------
