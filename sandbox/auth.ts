@@ -90,14 +90,46 @@ interface IssuedToken {
 	expiresAt: number;
 }
 
+/** An API user added at run time (`POST /__sandbox/users`), with its own secret and permissions. */
+export interface ExtraUser {
+	scheme: 'wsse' | 'oidc';
+	name: string;
+	secret: string;
+	permissions: ReadonlySet<string>;
+}
+
 export class Authenticator {
 	private nonces = new Map<string, number>();
 	private tokens = new Map<string, IssuedToken>();
+	/** Added API users by scheme and name; the seeded WSSE user and OIDC client are not in here. */
+	private extra = new Map<string, ExtraUser>();
 
 	constructor(
 		private readonly config: AuthConfig,
 		private readonly now: () => number,
 	) {}
+
+	addUser(user: ExtraUser): void {
+		this.extra.set(`${user.scheme}\u0000${user.name}`, user);
+	}
+
+	/** Permissions of an authenticated user; undefined means every permission (the seeded users). */
+	permissionsOf(scheme: 'wsse' | 'oidc', name: string): ReadonlySet<string> | undefined {
+		return this.extra.get(`${scheme}\u0000${name}`)?.permissions;
+	}
+
+	/** True for a user name or client id the sandbox knows (logged; an unknown name is never logged). */
+	isKnown(name: string | undefined): boolean {
+		if (name === undefined) return false;
+		if (name === this.config.wsseUser || name === this.config.oidcClientId) return true;
+		return this.extra.has(`wsse\u0000${name}`) || this.extra.has(`oidc\u0000${name}`);
+	}
+
+	private secretOf(scheme: 'wsse' | 'oidc', name: string): string | undefined {
+		if (scheme === 'wsse' && name === this.config.wsseUser) return this.config.wsseSecret;
+		if (scheme === 'oidc' && name === this.config.oidcClientId) return this.config.oidcClientSecret;
+		return this.extra.get(`${scheme}\u0000${name}`)?.secret;
+	}
 
 	setTokenTtl(seconds: number): void {
 		this.config.tokenTtlSeconds = seconds;
@@ -106,6 +138,7 @@ export class Authenticator {
 	reset(): void {
 		this.nonces.clear();
 		this.tokens.clear();
+		this.extra.clear();
 	}
 
 	/** Claimed identity, before verification (rate limiting is per API user). */
@@ -126,13 +159,14 @@ export class Authenticator {
 		const token = parseWsse(raw);
 		if (!token) return { ok: false, scheme: 'wsse', failure: 'malformed' };
 		const base: AuthResult = { ok: false, scheme: 'wsse', user: token.username };
-		if (token.username !== this.config.wsseUser) return { ...base, user: undefined, failure: 'unknown_user' };
+		const secret = this.secretOf('wsse', token.username);
+		if (secret === undefined) return { ...base, user: undefined, failure: 'unknown_user' };
 		if (!CREATED_RE.test(token.created)) return { ...base, failure: 'malformed' };
 		const created = Date.parse(token.created);
 		if (!Number.isFinite(created)) return { ...base, failure: 'malformed' };
 		const now = this.now();
 		if (Math.abs(now - created) > WINDOW_MS) return { ...base, failure: 'stale_created' };
-		const expected = wsseDigest(token.nonce, token.created, this.config.wsseSecret);
+		const expected = wsseDigest(token.nonce, token.created, secret);
 		if (!safeEqual(expected, token.digest)) return { ...base, failure: 'bad_digest' };
 		const nonceKey = `${token.username}\u0000${token.nonce}`;
 		const seen = this.nonces.get(nonceKey);
@@ -178,8 +212,9 @@ export class Authenticator {
 		} catch {
 			return { ok: false };
 		}
-		if (id !== this.config.oidcClientId) return { ok: false };
-		if (!safeEqual(secret, this.config.oidcClientSecret)) return { ok: false, clientId: id };
+		const expected = this.secretOf('oidc', id);
+		if (expected === undefined) return { ok: false };
+		if (!safeEqual(secret, expected)) return { ok: false, clientId: id };
 		return { ok: true, clientId: id };
 	}
 
@@ -192,6 +227,11 @@ export class Authenticator {
 		const ttl = this.config.tokenTtlSeconds;
 		this.tokens.set(token, { clientId, expiresAt: now + ttl * 1000 });
 		return { access_token: token, token_type: 'Bearer', expires_in: ttl };
+	}
+
+	/** Every access token issued since the last reset (for tests that search output for them). */
+	issuedTokens(): string[] {
+		return [...this.tokens.keys()];
 	}
 
 	expireAllTokens(): number {

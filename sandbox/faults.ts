@@ -18,6 +18,12 @@ export interface FaultSettings {
 	slowMs?: number;
 	/** The server clock is shifted by this many seconds (WSSE Created window, token expiry, rate windows). */
 	clockSkewSeconds?: number;
+	/**
+	 * The next `count` API requests (only those to `endpoint`, e.g. "contact" or "event/1001/trigger",
+	 * when given) are processed in full — contacts written, events recorded — and then the
+	 * connection is closed without an answer: "processed, but the answer was lost".
+	 */
+	lostAnswer?: { count: number; endpoint?: string };
 }
 
 export interface FaultState extends FaultSettings {
@@ -73,6 +79,19 @@ export class Faults {
 				return 'errorRate must be { status: 400..599, rate: 0..1 }';
 			} else next.errorRate = { status: er.status, rate: er.rate };
 		}
+		if ('lostAnswer' in o) {
+			const la = o.lostAnswer as Record<string, unknown> | null;
+			if (la === null) delete next.lostAnswer;
+			else if (
+				typeof la !== 'object' ||
+				typeof la.count !== 'number' ||
+				!Number.isInteger(la.count) ||
+				la.count < 0 ||
+				(la.endpoint !== undefined && typeof la.endpoint !== 'string')
+			) {
+				return 'lostAnswer must be { count: integer >= 0, endpoint?: string }';
+			} else next.lostAnswer = { count: la.count, ...(la.endpoint ? { endpoint: la.endpoint.replace(/^\/+|\/+$/g, '') } : {}) };
+		}
 		if (typeof next.rateLimitForSeconds === 'number' && 'rateLimitForSeconds' in o) {
 			next.rateLimitUntil = realNow + (next.clockSkewSeconds ?? 0) * 1000 + next.rateLimitForSeconds * 1000;
 		}
@@ -87,6 +106,14 @@ export class Faults {
 			return true;
 		}
 		return false;
+	}
+
+	/** True when this request (path below /api/vN/, no slashes around) loses its answer. */
+	takeLostAnswer(endpoint: string): boolean {
+		const la = this.state.lostAnswer;
+		if (!la || la.count <= 0 || (la.endpoint !== undefined && la.endpoint !== endpoint)) return false;
+		la.count--;
+		return true;
 	}
 
 	takeMalformed(): boolean {

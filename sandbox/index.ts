@@ -7,9 +7,9 @@
  *   await sandbox.stop();
  *
  * Request pipeline for `/api/v2/...` and `/api/v3/...`:
- *   read body (10 MB limit) → fault: hang → fault: latency → forced 429 window → per-user rate
+ *   read body (per-endpoint limit, see PAYLOAD_LIMITS) → fault: hang → fault: latency → forced 429 window → per-user rate
  *   limit → fault: error rate → authentication (WSSE for v2, Bearer for v3) → JSON parse →
- *   route → fault: malformed JSON / slow answer → request log.
+ *   permission (403) → route → fault: lost answer / malformed JSON / slow answer → request log.
  * Every API answer carries X-RateLimit-Limit, X-Ratelimit-Remaining and X-RateLimit-Reset.
  *
  * Verified: 10 MB general request payload limit (Core API guide "Miscellaneous"); invalid JSON
@@ -36,6 +36,7 @@ import { listChoices, listFields, listMultiChoices } from './routes/fields';
 import { handleHook } from './routes/hooks';
 import { tokenEndpoint } from './routes/oauth';
 import { getSettings } from './routes/settings';
+import { checkPermission } from './permissions';
 import { DEFAULT_CREDENTIALS } from './seed';
 import type { SandboxState } from './state';
 import { ContactStore } from './store';
@@ -84,7 +85,7 @@ interface ReadBody {
 	bytes: number;
 }
 
-function readBody(req: IncomingMessage): Promise<ReadBody> {
+function readBody(req: IncomingMessage, limit = MAX_PAYLOAD_BYTES): Promise<ReadBody> {
 	return new Promise((resolve) => {
 		const chunks: Buffer[] = [];
 		let bytes = 0;
@@ -96,10 +97,10 @@ function readBody(req: IncomingMessage): Promise<ReadBody> {
 			resolve({ text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge, bytes });
 		};
 		const declared = Number(req.headers['content-length']);
-		if (Number.isFinite(declared) && declared > MAX_PAYLOAD_BYTES) tooLarge = true;
+		if (Number.isFinite(declared) && declared > limit) tooLarge = true;
 		req.on('data', (chunk: Buffer) => {
 			bytes += chunk.length;
-			if (bytes > MAX_PAYLOAD_BYTES) tooLarge = true;
+			if (bytes > limit) tooLarge = true;
 			if (!tooLarge) chunks.push(chunk);
 			else chunks.length = 0;
 			if (bytes > MAX_DRAIN_BYTES) {
@@ -151,6 +152,41 @@ function queryObject(q: URLSearchParams): Record<string, string | string[]> {
 	return out;
 }
 
+/** Path segments below /api/vN/, URL-decoded, empty ones dropped (`contact/` -> ['contact']). */
+function pathSegments(rest: string): string[] {
+	return rest
+		.split('/')
+		.filter((p) => p !== '')
+		.map((p) => {
+			try {
+				return decodeURIComponent(p);
+			} catch {
+				return p;
+			}
+		});
+}
+
+/**
+ * Request payload limit per endpoint. Verified: 10 MB in general (Core API guide
+ * "Miscellaneous"); `PUT contact` "The maximum payload size is 8 MB" (Core API reference and the
+ * official Postman collection, "Update Contacts"; `POST contact` keeps 10 MB there); external
+ * event requests 1 MB ("We are introducing a limit of 1 MB for the payload size limit of External
+ * events effective October 24, 2023. Events exceeding this limit will not be accepted", Core API
+ * reference "Trigger an External Event"). Chosen: MB = 1024 × 1024 bytes; the answer to an
+ * oversized request is HTTP 413 (the docs only say "an error response").
+ */
+export const PAYLOAD_LIMITS = {
+	general: { bytes: MAX_PAYLOAD_BYTES, label: '10 MB' },
+	putContact: { bytes: 8 * 1024 * 1024, label: '8 MB' },
+	eventTrigger: { bytes: 1024 * 1024, label: '1 MB' },
+} as const;
+
+function payloadLimit(method: string, segments: string[]): { bytes: number; label: string } {
+	if (method === 'PUT' && segments.length === 1 && segments[0] === 'contact') return PAYLOAD_LIMITS.putContact;
+	if (method === 'POST' && segments.length === 3 && segments[0] === 'event' && segments[2] === 'trigger') return PAYLOAD_LIMITS.eventTrigger;
+	return PAYLOAD_LIMITS.general;
+}
+
 const STATUS_TEXT: Record<number, [number, string]> = {
 	400: [1001, 'One or more parameters are invalid or missing.'],
 	401: [1, 'Credentials are invalid'],
@@ -199,6 +235,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 	const defaults = {
 		rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
 		tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+		rateLimitWindowSeconds: 60,
 	};
 	const faults = new Faults();
 	const now = (): number => Date.now() + (faults.state.clockSkewSeconds ?? 0) * 1000;
@@ -268,7 +305,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
 	async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, api: 'v2' | 'v3', rest: string): Promise<void> {
 		const method = (req.method ?? 'GET').toUpperCase();
-		const body = await readBody(req);
+		const segments = pathSegments(rest);
+		const limit = payloadLimit(method, segments);
+		const body = await readBody(req, limit.bytes);
 		const entry: Omit<LogEntry, 'seq' | 'time'> = {
 			method,
 			path: url.pathname,
@@ -280,7 +319,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 		};
 		// Claimed identity (before verification) for rate limiting; logged only when it names a known user.
 		const claimedRaw = state.auth.claimedUser(req.headers);
-		const claimed = claimedRaw === credentials.wsseUser || claimedRaw === credentials.oidcClientId ? claimedRaw : undefined;
+		const claimed = state.auth.isKnown(claimedRaw) ? claimedRaw : undefined;
 		entry.auth = schemeOf(req.headers);
 		let headers: Record<string, string> = {};
 		const finish = (reply: Reply): Promise<void> => sendApi(res, reply, headers, entry);
@@ -288,7 +327,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 		if (body.tooLarge) {
 			entry.body = { tooLarge: true, bytes: body.bytes };
 			headers = { Connection: 'close' };
-			await finish(fail(413, 1, 'Request Entity Too Large: the request payload exceeds 10 MB'));
+			await finish(fail(413, 1, `Request Entity Too Large: the request payload exceeds ${limit.label}`));
 			if (body.bytes > MAX_DRAIN_BYTES) req.socket.destroy();
 			return;
 		}
@@ -355,25 +394,34 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 			await finish(auth.failure === 'stale_created' ? fail(401, 1, 'Unauthorized Time frame is invalid') : errorFor(401));
 			return;
 		}
+		const forbidden = checkPermission(state.auth.permissionsOf(api === 'v2' ? 'wsse' : 'oidc', auth.user ?? ''), segments);
+		if (forbidden) {
+			await finish(forbidden);
+			return;
+		}
 		if (!parsed.ok) {
 			await finish(fail(400, 1010, 'Invalid request payload.'));
 			return;
 		}
 		const ctx: RouteContext = {
 			method,
-			segments: rest.split('/').filter((p) => p !== '').map((p) => {
-				try {
-					return decodeURIComponent(p);
-				} catch {
-					return p;
-				}
-			}),
+			segments,
 			query: url.searchParams,
 			body: parsed.value,
 			store: state.store,
 			api,
 		};
-		await finish(route(ctx));
+		const reply = route(ctx);
+		// Fault: Emarsys processed the request, then the answer never reached the client.
+		if (state.faults.takeLostAnswer(segments.join('/'))) {
+			entry.fault = 'lostAnswer';
+			entry.status = reply.status;
+			entry.replyCode = reply.body.replyCode;
+			state.log.add(entry);
+			res.socket?.destroy();
+			return;
+		}
+		await finish(reply);
 	}
 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

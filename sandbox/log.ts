@@ -22,7 +22,7 @@ export interface LogEntry {
 	/** Why authentication failed (sandbox-only diagnostic). */
 	authError?: AuthFailure;
 	/** Fault that shaped this answer (sandbox-only diagnostic). */
-	fault?: 'latency' | 'error' | 'rateLimitWindow' | 'malformedJson' | 'hang' | 'slow';
+	fault?: 'latency' | 'error' | 'rateLimitWindow' | 'malformedJson' | 'hang' | 'slow' | 'lostAnswer';
 	/** API generation, for /api/ requests. */
 	api?: 'v2' | 'v3';
 }

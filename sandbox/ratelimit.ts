@@ -29,6 +29,8 @@ export const WINDOW_MS = 60_000;
 
 export class RateLimiter {
 	private buckets = new Map<string, Bucket>();
+	/** Length of a rate-limit window: a minute, as documented; tests may shorten it (`/__sandbox/config`). */
+	windowMs = WINDOW_MS;
 
 	constructor(
 		public limitPerMinute: number,
@@ -43,7 +45,7 @@ export class RateLimiter {
 	hit(user: string): RateState {
 		const now = this.now();
 		let b = this.buckets.get(user);
-		if (!b || now - b.windowStart >= WINDOW_MS || now < b.windowStart) {
+		if (!b || now - b.windowStart >= this.windowMs || now < b.windowStart) {
 			b = { windowStart: now, count: 0 };
 			this.buckets.set(user, b);
 		}
@@ -52,7 +54,7 @@ export class RateLimiter {
 		return {
 			limit,
 			remaining: Math.max(0, limit - b.count),
-			reset: Math.floor((b.windowStart + WINDOW_MS) / 1000),
+			reset: Math.floor((b.windowStart + this.windowMs) / 1000),
 			limited: b.count > limit,
 		};
 	}

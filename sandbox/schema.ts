@@ -18,7 +18,7 @@
  * a case-insensitive collation); the wording of the 2007 messages for read-only fields and
  * non-numeric values.
  */
-import { SEED_FIELDS, type SeedField } from './seed';
+import { KEY_FIELD_IDS, SEED_FIELDS, type SeedField } from './seed';
 
 export type StoredValue = string | number | number[] | null;
 
@@ -59,7 +59,10 @@ export function findField(ref: unknown): SeedField | undefined {
 	return undefined;
 }
 
-/** Resolve a keyId / key_id. Undefined means "invalid key field id". */
+/**
+ * Resolve a keyId / key_id. Undefined means "invalid key field id": an unknown field, or a field
+ * that cannot be used as an identifier (not in KEY_FIELD_IDS, see seed.ts).
+ */
 export function resolveKey(ref: unknown): ResolvedKey | undefined {
 	if (typeof ref === 'string') {
 		const t = ref.trim().toLowerCase();
@@ -67,7 +70,7 @@ export function resolveKey(ref: unknown): ResolvedKey | undefined {
 		if (t === 'uid') return { kind: 'uid' };
 	}
 	const field = findField(ref);
-	return field ? { kind: 'field', field } : undefined;
+	return field && KEY_FIELD_IDS.has(field.id) ? { kind: 'field', field } : undefined;
 }
 
 export function keyLabel(ref: unknown): string {

@@ -16,7 +16,8 @@
  *  - the other `string_id` values of the system fields (snake_case of the English name).
  *  - the exact choice catalogue of most single-choice fields (only subsets are seeded; the
  *    choice ids of Gender 1 Male / 2 Female and Opt-In 1 True / 2 False match common usage).
- *  - custom field ids (10500+), event ids (1001, 1002) and contact ids (100001+).
+ *  - custom field ids (10500+), event ids (1001, 1002 connected to a program; 1003 connected to
+ *    nothing) and contact ids (100001+).
  */
 
 export type ApplicationType =
@@ -52,12 +53,19 @@ export interface SeedField {
 	/** Translations of the field name, by language code. English is `name`. */
 	translations?: Record<string, string>;
 	choices?: SeedChoice[];
+	/**
+	 * May serve as `key_id` / `keyId` (see KEY_FIELD_IDS). Custom fields: only when indexed as a
+	 * unique identifier in the Field Editor.
+	 */
+	indexed?: boolean;
 }
 
 export interface SeedEvent {
 	id: number;
 	name: string;
 	created: string;
+	/** False for an event that no Automation Center program or email campaign uses (answers 5005). */
+	connected: boolean;
 }
 
 /** A seeded contact: field id (as string) -> value in the canonical stored form. */
@@ -254,7 +262,8 @@ export const SEED_FIELDS: readonly SeedField[] = [
 		],
 	}),
 	sys(10501, 'Loyalty Points', 'numeric', 'loyalty_points', false, { translations: { de: 'Treuepunkte' } }),
-	sys(10502, 'Customer ID', 'shorttext', 'customer_id', false, { translations: { de: 'Kundennummer' } }),
+	// Indexed: the account's external identifier (may serve as key_id, see KEY_FIELD_IDS).
+	sys(10502, 'Customer ID', 'shorttext', 'customer_id', false, { translations: { de: 'Kundennummer' }, indexed: true }),
 	sys(10503, 'Membership Tier', 'singlechoice', 'membership_tier', false, {
 		choices: [
 			{ id: 1, choice: 'Bronze' },
@@ -266,9 +275,30 @@ export const SEED_FIELDS: readonly SeedField[] = [
 ];
 
 export const SEED_EVENTS: readonly SeedEvent[] = [
-	{ id: 1001, name: 'order_confirmation', created: '2024-01-15 10:00:00' },
-	{ id: 1002, name: 'password_reset', created: '2024-02-20 08:30:00' },
+	{ id: 1001, name: 'order_confirmation', created: '2024-01-15 10:00:00', connected: true },
+	{ id: 1002, name: 'password_reset', created: '2024-02-20 08:30:00', connected: true },
+	// Created in Emarsys but not used by any program or email yet: triggering it answers 5005.
+	{ id: 1003, name: 'back_in_stock', created: '2024-03-05 09:15:00', connected: false },
 ];
+
+/**
+ * Fields that may serve as key_id / keyId besides `id` and `uid`.
+ *
+ * Verified: "If you use a custom field for `key_id` during customer identification, this field
+ * has to be indexed. This can be requested by raising a support ticket" (Core API reference,
+ * "Create Contacts" and "Update Contacts"; "Get Internal Contact Identifiers": "This endpoint
+ * requires indexed fields"); 2004 "Invalid key field id: X" — "The provided field identifier is
+ * not valid, or it cannot be used as an external identifier" (Core API reference, HTTP 200 and
+ * HTTP 400 error pages); the reference names email and a custom external-id field as identifiers ("Using
+ * external field identifiers is the recommended method … you can use other Emarsys system
+ * fields as well, such as email", "Trigger an External Event"); filtering "is enabled only for
+ * indexed columns. Contact Emarsys support if you need a column to be indexed" (2015 "No index
+ * on column").
+ * Chosen (docs do not list the indexed system fields): of the system fields only E-Mail (3) is a
+ * key; custom fields are keys when `indexed` (here Customer ID 10502). First name, dates,
+ * choice and multi-choice fields are refused.
+ */
+export const KEY_FIELD_IDS: ReadonlySet<number> = new Set(SEED_FIELDS.filter((f) => f.id === 3 || f.indexed).map((f) => f.id));
 
 /** Two contacts share the e-mail `shared@example.com` so that "more than one contact" (2010) can be exercised. */
 export const SHARED_EMAIL = 'shared@example.com';

@@ -5,6 +5,14 @@ import type { RequestLog } from './log';
 import type { RateLimiter } from './ratelimit';
 import type { ContactStore } from './store';
 
+/** Settings changeable at run time (`PUT /__sandbox/config`). */
+export interface SandboxConfig {
+	rateLimitPerMinute: number;
+	tokenTtlSeconds: number;
+	/** Rate-limit window; 60 as Emarsys documents, shorter only so that tests need not wait a minute. */
+	rateLimitWindowSeconds: number;
+}
+
 export interface SandboxState {
 	store: ContactStore;
 	auth: Authenticator;
@@ -14,6 +22,6 @@ export interface SandboxState {
 	/** Server clock (real time shifted by the clockSkewSeconds fault). */
 	now: () => number;
 	quiet: boolean;
-	config: { rateLimitPerMinute: number; tokenTtlSeconds: number };
-	defaults: { rateLimitPerMinute: number; tokenTtlSeconds: number };
+	config: SandboxConfig;
+	defaults: SandboxConfig;
 }

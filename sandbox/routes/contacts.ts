@@ -17,7 +17,14 @@
  *  - PUT contact: single form `{key_id, "<field>": value, …}` answers `data: {id}`; batch form
  *    `{key_id, contacts: [...]}` answers `data: {ids: ["…"], errors: {"<key value>": {"2008":
  *    "No contact found with the external id: 3 - <value>"}}}` (ids as strings in the example);
- *    key_id defaults to 3 (e-mail); `create_if_not_exists=1` creates missing contacts;
+ *    key_id defaults to 3 (e-mail); in `ids` a contact this call created is an integer, an
+ *    updated one a string: "if the contact already exists, the response will return its
+ *    existing string ID. If the contact does not exist, it will be created automatically, and its
+ *    assigned ID will follow the response format of the Create Contacts API—meaning it will be an
+ *    integer" (Core API reference "Update Contacts"; the api docs' "Creating Multiple Contacts"
+ *    example answers `"ids": [123, 456]`). The reference's schema also allows an `ids` entry to
+ *    be an array of strings, without saying when: not simulated (no documented trigger), but a
+ *    client must accept it; "Updating a contact is an idempotent method" (same page); `create_if_not_exists=1` creates missing contacts;
  *    2010 "More contacts found with the external id: 3 - <value>"; 2004 "Cannot use id or uid
  *    as key on contact creation"; 2005 "No value provided for key field: 3"; batch size above
  *    1,000 → HTTP 400, replyCode 1000 "The request exceeded the maximum batch size of 1,000";
@@ -126,6 +133,8 @@ export function getData(ctx: RouteContext): Reply {
 
 interface ContactOutcome {
 	id?: number;
+	/** True when this call created the contact. */
+	created?: boolean;
 	error?: { code: number; message: string };
 	/** Key value as reported in batch `errors`. */
 	errorKey: string;
@@ -194,7 +203,7 @@ function upsertOne(
 		return { errorKey, error: { code: 2005, message: `No value provided for key field: ${kLabel}` } };
 	}
 	const created = store.create([[String(key.field.id), keyCheck.value], ...values]);
-	return { errorKey, id: created.id };
+	return { errorKey, id: created.id, created: true };
 }
 
 export function putContact(ctx: RouteContext): Reply {
@@ -209,7 +218,7 @@ export function putContact(ctx: RouteContext): Reply {
 		if (!Array.isArray(list)) return fail(400, 2003, 'Invalid data format. Array expected');
 		if (list.length > MAX_BATCH) return fail(400, 1000, 'The request exceeded the maximum batch size of 1,000');
 		if (!key) return fail(400, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
-		const ids: string[] = [];
+		const ids: Array<string | number> = [];
 		const errors: Record<string, Record<string, string>> = {};
 		for (const item of list) {
 			const outcome: ContactOutcome = isObject(item)
@@ -219,7 +228,7 @@ export function putContact(ctx: RouteContext): Reply {
 				const bucket = (errors[outcome.errorKey] ??= {});
 				bucket[String(outcome.error.code)] = outcome.error.message;
 			} else if (outcome.id !== undefined) {
-				ids.push(String(outcome.id));
+				ids.push(outcome.created ? outcome.id : String(outcome.id));
 			}
 		}
 		return ok({ ids, errors: phpAssoc(errors) });

@@ -19,14 +19,32 @@
  *  - single form errors (api docs "Triggering the External Events"): all HTTP 400 —
  *    2004 "Invalid key field id: X", 2005 "No value provided for key field: X",
  *    2008 "No contact found with the external id: X - Y", 2010 "More contacts found with the
- *    external id: X - Y", 5001 "Invalid event id for customer."
+ *    external id: X - Y", 5001 "Invalid event id for customer.", 2012 "Invalid contact id for
+ *    customer." ("The customer doesn't have a contact with the specified [external_id]"; the
+ *    sandbox answers it for key_id `id` — an internal contact id — that names no contact);
+ *  - an event that starts nothing: "Customers who do not have Interactions advanced features
+ *    enabled get a `400` error in such scenarios: `No program or campaign is triggered.`"
+ *    (Core API reference "Trigger an External Event", "Types of 200 OK messages"); the HTTP 400
+ *    error table gives replyCode 5005 "No program or campaign is triggered." — "No email launch,
+ *    AC program, or RTI program has been triggered by the event." Seeded: event 1003;
+ *  - event data over 100 kB: 400 / 5008 "Event data size above limit for interactions program
+ *    triggering." (HTTP 400 error table: "External event triggers with event data size bigger
+ *    than 100 kB are not forwarded to Interactions"); the request itself is limited to 1 MB
+ *    (see PAYLOAD_LIMITS in index.ts).
+ * Sources disagree: the reference's trigger page says Interactions warns (not fails) above 1 MB
+ * of event data, the error table says 5008 above 100 kB; the sandbox follows the error table
+ * (the stricter limit, which a client must respect anyway).
  * Chosen (docs silent):
+ *  - 5005 is checked after the request is validated and before any contact is looked up; it
+ *    applies to both forms (HTTP 400, nothing recorded);
+ *  - 5008 is a per-contact error (batch: under its external_id; single form: HTTP 400), the
+ *    trigger is not recorded; 100 kB = 100 × 1024 bytes of the JSON-encoded `data`;
+ *  - 2012 in the batch form is a per-contact error like 2008;
  *  - a missing key_id is 400/10001 "Missing parameter: key_id"; the batch form reports a bad
  *    key_id as HTTP 400/2004 too;
  *  - in the batch form, event_time/data errors are reported per contact under its external_id;
- *  - the "Interactions" extras (`connectedTo`, `warnings`, 400 "No program or campaign is
- *    triggered") are not simulated: the sandbox behaves like an account without Interactions
- *    advanced features whose events are all connected to a program;
+ *  - the sandbox is an account without Interactions advanced features: no `connectedTo` or
+ *    `warnings` in answers;
  *  - trigger_id deduplication is per event id; triggers are recorded for tests at
  *    `GET /__sandbox/triggers` (`duplicate: true` marks ignored ones).
  */
@@ -34,6 +52,9 @@ import { SEED_EVENTS } from '../seed';
 import { fail, isObject, ok, phpAssoc, type Reply, type RouteContext } from '../http';
 import { keyLabel, resolveKey, type ResolvedKey } from '../schema';
 import { findContacts, MAX_BATCH } from './contacts';
+
+/** Event data above this many bytes (JSON) answers 5008. */
+export const MAX_EVENT_DATA_BYTES = 100 * 1024;
 
 const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
@@ -64,7 +85,11 @@ function triggerOne(
 	if (item.event_time !== undefined && (typeof item.event_time !== 'string' || !EVENT_TIME_RE.test(item.event_time))) {
 		return { error: { code: 5010, message: 'Invalid event time format.' } };
 	}
+	if (item.data !== undefined && item.data !== null && Buffer.byteLength(JSON.stringify(item.data)) > MAX_EVENT_DATA_BYTES) {
+		return { error: { code: 5008, message: 'Event data size above limit for interactions program triggering.' } };
+	}
 	const found = findContacts(ctx.store, key, ext);
+	if (found.length === 0 && key.kind === 'id') return { error: { code: 2012, message: 'Invalid contact id for customer.' } };
 	if (found.length === 0) return { error: { code: 2008, message: `No contact found with the external id: ${kLabel} - ${keyLabel(ext)}` } };
 	if (found.length > 1) return { error: { code: 2010, message: `More contacts found with the external id: ${kLabel} - ${keyLabel(ext)}` } };
 	ctx.store.recordTrigger({
@@ -78,6 +103,8 @@ function triggerOne(
 	});
 	return { contactId: found[0].id };
 }
+
+const NOTHING_TRIGGERED = fail(400, 5005, 'No program or campaign is triggered.');
 
 export function triggerEvent(ctx: RouteContext, eventRef: string): Reply {
 	const event = /^\d+$/.test(eventRef) ? SEED_EVENTS.find((e) => e.id === Number(eventRef)) : undefined;
@@ -95,6 +122,7 @@ export function triggerEvent(ctx: RouteContext, eventRef: string): Reply {
 		if (list.length > MAX_BATCH) return fail(400, 1000, 'The request exceeded the maximum batch size of 1,000');
 		const key = resolveKey(keyRef);
 		if (!key) return fail(400, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
+		if (!event.connected) return NOTHING_TRIGGERED;
 		const ids: string[] = [];
 		const errors: Record<string, Record<string, string>> = {};
 		for (const item of list) {
@@ -111,6 +139,7 @@ export function triggerEvent(ctx: RouteContext, eventRef: string): Reply {
 
 	const key = resolveKey(keyRef);
 	if (!key) return fail(400, 2004, `Invalid key field id: ${keyLabel(keyRef)}`);
+	if (!event.connected) return NOTHING_TRIGGERED;
 	const outcome = triggerOne(ctx, event.id, key, keyRef, body);
 	if (outcome.error) return fail(400, outcome.error.code, outcome.error.message);
 	return ok({});

@@ -10,9 +10,19 @@
  *   GET    /__sandbox/triggers[?since=SEQ]        -> { triggers: TriggerRecord[] }
  *   GET|PUT|DELETE /__sandbox/faults              fault knobs (see faults.ts)
  *   POST   /__sandbox/tokens/expire               every issued OIDC token expires now
- *   GET|PUT /__sandbox/config                     { rateLimitPerMinute, tokenTtlSeconds }
+ *   GET    /__sandbox/tokens                      -> { tokens: [access token, …] } every OIDC access
+ *                                                 token issued since the reset — secrets, served
+ *                                                 only so that tests can search their output for them
+ *   GET|PUT /__sandbox/config                     { rateLimitPerMinute, tokenTtlSeconds,
+ *                                                   rateLimitWindowSeconds (1..60, default 60) }
  *   GET    /__sandbox/health                      -> { ok: true, contacts, lastSeq }
+ *   POST   /__sandbox/users                       { scheme: "wsse"|"oidc", name, secret, permissions }
+ *                                                 adds an API user (WSSE user or OIDC client) that
+ *                                                 holds only the given permissions (see
+ *                                                 permissions.ts); the answer never echoes the secret;
+ *                                                 a reset removes added users
  */
+import { expandPermissions } from '../permissions';
 import type { SandboxState } from '../state';
 
 export interface HookReply {
@@ -56,7 +66,9 @@ export function handleHook(
 			state.auth.reset();
 			state.config.rateLimitPerMinute = state.defaults.rateLimitPerMinute;
 			state.config.tokenTtlSeconds = state.defaults.tokenTtlSeconds;
+			state.config.rateLimitWindowSeconds = state.defaults.rateLimitWindowSeconds;
 			state.limiter.limitPerMinute = state.config.rateLimitPerMinute;
+			state.limiter.windowMs = state.config.rateLimitWindowSeconds * 1000;
 			state.auth.setTokenTtl(state.config.tokenTtlSeconds);
 			return { status: 200, body: { ok: true } };
 		case 'contacts':
@@ -77,6 +89,9 @@ export function handleHook(
 				return { status: 200, body: state.faults.state };
 			}
 			return notAllowed;
+		case 'tokens':
+			if (method !== 'GET') return notAllowed;
+			return { status: 200, body: { tokens: state.auth.issuedTokens() } };
 		case 'tokens/expire':
 			if (method !== 'POST') return notAllowed;
 			return { status: 200, body: { ok: true, expired: state.auth.expireAllTokens() } };
@@ -87,10 +102,16 @@ export function handleHook(
 					return { status: 400, body: { error: 'Body must be a JSON object' } };
 				}
 				const o = body as Record<string, unknown>;
-				for (const k of ['rateLimitPerMinute', 'tokenTtlSeconds'] as const) {
+				for (const k of ['rateLimitPerMinute', 'tokenTtlSeconds', 'rateLimitWindowSeconds'] as const) {
 					if (k in o && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 1)) {
 						return { status: 400, body: { error: `${k} must be a positive integer` } };
 					}
+				}
+				if (typeof o.rateLimitWindowSeconds === 'number') {
+					if (o.rateLimitWindowSeconds > 60) return { status: 400, body: { error: 'rateLimitWindowSeconds must be at most 60' } };
+					state.config.rateLimitWindowSeconds = o.rateLimitWindowSeconds;
+					state.limiter.windowMs = o.rateLimitWindowSeconds * 1000;
+					state.limiter.reset();
 				}
 				if (typeof o.rateLimitPerMinute === 'number') {
 					state.config.rateLimitPerMinute = o.rateLimitPerMinute;
@@ -103,9 +124,24 @@ export function handleHook(
 				return { status: 200, body: state.config };
 			}
 			return notAllowed;
+		case 'users':
+			if (method !== 'POST') return notAllowed;
+			return addUser(state, body);
 		case 'health':
 			return { status: 200, body: { ok: true, contacts: state.store.size, lastSeq: state.log.lastSeq } };
 		default:
 			return { status: 404, body: { error: `Unknown sandbox hook: /__sandbox/${route}` } };
 	}
+}
+
+function addUser(state: SandboxState, body: unknown): HookReply {
+	const o = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+	if (o.scheme !== 'wsse' && o.scheme !== 'oidc') return { status: 400, body: { error: 'scheme must be "wsse" or "oidc"' } };
+	if (typeof o.name !== 'string' || !/^[\w.@-]{1,100}$/.test(o.name)) return { status: 400, body: { error: 'name must be 1-100 of A-Z a-z 0-9 _ . @ -' } };
+	if (typeof o.secret !== 'string' || o.secret.length < 8) return { status: 400, body: { error: 'secret must be a string of at least 8 characters' } };
+	if (state.auth.isKnown(o.name)) return { status: 409, body: { error: `API user "${o.name}" already exists` } };
+	const permissions = expandPermissions(o.permissions);
+	if (typeof permissions === 'string') return { status: 400, body: { error: permissions } };
+	state.auth.addUser({ scheme: o.scheme, name: o.name, secret: o.secret, permissions });
+	return { status: 201, body: { scheme: o.scheme, name: o.name, permissions: [...permissions].sort() } };
 }

@@ -10,6 +10,10 @@ import * as path from 'node:path';
 
 import { chromium, selectors, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
+import type { ICredentialTestRequest } from 'n8n-workflow';
+
+import { EmarsysApi } from '../../credentials/EmarsysApi.credentials';
+import { EmarsysOAuth2Api } from '../../credentials/EmarsysOAuth2Api.credentials';
 import type { LogEntry } from '../../sandbox/index';
 import { SEED_CONTACTS, SEED_EVENTS, SEED_FIELDS } from '../../sandbox/seed';
 import {
@@ -259,6 +263,13 @@ async function openCredential(name: string): Promise<Locator> {
 	return modal;
 }
 
+/** The message a credential type's test gives for an HTTP status (what the dialog should show). */
+function testMessageFor(credential: { test?: ICredentialTestRequest }, status: number): string {
+	const rule = credential.test?.rules?.find((r) => r.type === 'responseCode' && r.properties.value === status);
+	if (!rule) throw new Error(`the credential test has no message for HTTP ${status}`);
+	return rule.properties.message;
+}
+
 async function retestWith(modal: Locator, parameter: string, value: string): Promise<string> {
 	await modal.getByTestId(`parameter-input-${parameter}`).locator('input').fill(value);
 	await modal.getByText('Retry', { exact: true }).click();
@@ -268,7 +279,7 @@ async function retestWith(modal: Locator, parameter: string, value: string): Pro
 	return await modal.innerText();
 }
 
-test('credential test (WSSE): good credentials pass; a wrong secret gets a message naming the secret', async () => {
+test('credential test (WSSE): good credentials pass; a wrong secret shows the credential\'s message for a refused signature', async () => {
 	await clearSandboxLog(stack.sandbox!.url);
 	const modal = await openCredential(CREDENTIAL_NAMES.wsse);
 	// Opening a saved credential tests it.
@@ -278,14 +289,16 @@ test('credential test (WSSE): good credentials pass; a wrong secret gets a messa
 
 	await clearSandboxLog(stack.sandbox!.url);
 	const text = await retestWith(modal, 'secret', 'not-the-secret');
-	expect(text).toMatch(/secret/i);
-	expect(text).toMatch(/username/i);
+	// The dialog shows the credential's own message for a refused signature (the field labels
+	// "Username" and "Secret" alone would match a looser check), and never the secret typed.
+	expect(text).toContain(testMessageFor(new EmarsysApi(), 401));
+	expect(text).not.toContain('not-the-secret');
 	log = await sandboxLog(stack.sandbox!.url);
 	expect(log.some((e) => e.path === '/api/v2/settings' && e.status === 401)).toBe(true);
 	await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'credential-wrong-secret.png') });
 });
 
-test('credential test (OpenID Connect): good credentials pass; a wrong client secret is reported', async () => {
+test('credential test (OpenID Connect): good credentials pass; a wrong client secret shows n8n\'s "Client authentication failed" message', async () => {
 	await clearSandboxLog(stack.sandbox!.url);
 	const modal = await openCredential(CREDENTIAL_NAMES.oidc);
 	await modal.getByTestId('credentials-config-container-test-success').waitFor();
@@ -294,7 +307,13 @@ test('credential test (OpenID Connect): good credentials pass; a wrong client se
 
 	await clearSandboxLog(stack.sandbox!.url);
 	const text = await retestWith(modal, 'clientSecret', 'not-the-client-secret');
-	expect(text).toMatch(/client/i);
+	// The token request fails before the credential's own test request is made, so the user sees
+	// n8n's message for the token endpoint's `invalid_client` answer (not the credential's 401 rule).
+	expect(text).toContain(
+		'Failed to acquire OAuth2 access token: Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method).',
+	);
+	expect(text).not.toContain(testMessageFor(new EmarsysOAuth2Api(), 401));
+	expect(text).not.toContain('not-the-client-secret');
 	log = await sandboxLog(stack.sandbox!.url);
 	expect(log.some((e) => e.path === '/oauth2/token' && e.status === 401)).toBe(true);
 });

@@ -2,7 +2,9 @@
  * Fault suite: the node at scale against the sandbox's fault hooks, through real n8n-core.
  * Every test checks items in = items out (or a clear run error) and takes the sandbox's request
  * log as evidence of what went over the wire. The last test greps everything the suite produced
- * (outputs, errors, sandbox logs, printed text) for the WSSE secret and the OIDC client secret.
+ * (outputs, errors, the executions as n8n saves them, sandbox logs, and everything printed with
+ * n8n's logger at debug level) for the WSSE secret, the OIDC client secret and every OIDC access
+ * token the sandbox issued.
  */
 import type { TriggerRecord } from '../helpers/sandbox';
 import {
@@ -16,6 +18,7 @@ import {
 	inputIndexOf,
 	keysInBody,
 	range,
+	restoreLogLevel,
 	runNode,
 	seedContacts,
 	startEnv,
@@ -35,6 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
 	restorePrinted();
+	restoreLogLevel();
 	await env.sandbox.stop();
 });
 beforeEach(async () => {
@@ -238,6 +242,25 @@ describe('malformed answers', () => {
 		expect(out.map((item) => item.json.triggerId).every((id) => once.get(String(id)) === 1)).toBe(true);
 	});
 
+	it('a contact write whose answer was lost after Emarsys processed it is retried: 2,000 contacts, each stored once', async () => {
+		await env.sandbox.setFaults({ lostAnswer: { count: 1, endpoint: 'contact' } });
+		const items = range(2000).map((i) => ({ email: email('lost', i), first: `Lost${i}` }));
+		const { items: out, errorItems, error } = await runNode(env, upsertParameters(), items);
+		expect(error).toBeUndefined();
+		expect(out).toHaveLength(2000);
+		expect(errorItems).toHaveLength(0);
+		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact');
+		// The first batch reached Emarsys (created 1,000 contacts), its answer was lost; the retry
+		// sent the same batch, which now updates those contacts instead of creating them again.
+		expect(calls[0].fault).toBe('lostAnswer');
+		expect(calls).toHaveLength(3);
+		expect(JSON.stringify(calls[1].body)).toBe(JSON.stringify(calls[0].body));
+		const stored = (await env.sandbox.getContacts()).filter((c) => String(c.fields['3'] ?? '').startsWith('lost-'));
+		expect(stored).toHaveLength(2000);
+		expect(new Set(stored.map((c) => c.fields['3'])).size).toBe(2000);
+		expect(stored.every((c) => c.fields['1'] === `Lost${Number(/lost-(\d+)@/.exec(String(c.fields['3']))![1])}`)).toBe(true);
+	});
+
 	it('with retries off, a malformed answer is a clear error on the items of that batch only', async () => {
 		await seedContacts(env.sandbox, 'mal', 2000);
 		await env.sandbox.setFaults({ malformedJsonCount: 1 });
@@ -423,14 +446,21 @@ describe('bad inputs are rejected before any call', () => {
 });
 
 describe('secrets', () => {
-	it('no output, error, printed line or sandbox log of the whole suite contains the WSSE secret or the OIDC client secret', () => {
+	it('no output, error, saved execution, printed (debug) log line or sandbox log contains a secret or an access token', () => {
 		const text = evidence.text();
 		const { wsseSecret, oidcClientSecret, wsseUser, oidcClientId } = env.sandbox.credentials;
-		// The evidence is real: it holds the suite's outputs and logs (user names are not secret).
+		// The evidence is real: it holds the suite's outputs, saved executions and logs (user names are not secret).
 		expect(text.length).toBeGreaterThan(1_000_000);
 		expect(text).toContain(wsseUser);
 		expect(text).toContain(oidcClientId);
 		expect(text).toContain('No answer within 1000 ms');
+		// n8n's log at debug level is in (n8n-core logs each node it starts at debug) …
+		expect(text).toMatch(/n8n log debug: \{"message":"Start executing node/);
+		// … the saved executions are in (run data with the error items) …
+		expect(text).toMatch(/saved execution: .*"runData"/);
+		// … and the OIDC test issued access tokens, which must not appear either.
+		expect(evidence.accessTokens.size).toBeGreaterThanOrEqual(2);
+		for (const token of evidence.accessTokens) expect(text.split(token).length - 1).toBe(0);
 		for (const secret of [wsseSecret, oidcClientSecret]) {
 			expect(text.split(secret).length - 1).toBe(0);
 			// Nor in base64 (e.g. a Basic header) or URL-encoded form.

@@ -4,7 +4,7 @@
  * evidence collector that keeps every output item, error and sandbox log of the suite (and
  * everything printed) so that the last test can grep all of it for the secrets.
  */
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { LoggerProxy, jsonStringify, type IDataObject, type INodeExecutionData, type INodeParameters } from 'n8n-workflow';
 
 import { apiCalls as allApiCalls, createEnv, credentialsFor, type Auth, type Env } from '../helpers/emarsys-env';
 import type { RunNodeResult } from '../helpers/n8n-harness';
@@ -12,9 +12,23 @@ import type { LogEntry, TestSandbox } from '../helpers/sandbox';
 
 export type { Auth, Env };
 
-/** The node runs with its real waits: the next rate-limit window after a 429, backoff from 1 s after a 5xx. */
+/**
+ * The node runs with its real waits (the next rate-limit window after a 429, backoff from 1 s
+ * after a 5xx). n8n's logger runs at debug level in this suite (the harness is silent otherwise),
+ * so that whatever n8n-core and the node log lands in the printed evidence.
+ */
 export async function startEnv(): Promise<Env> {
+	previousLogLevel = process.env.N8N_LOG_LEVEL;
+	process.env.N8N_LOG_LEVEL = 'debug';
 	return await createEnv();
+}
+
+let previousLogLevel: string | undefined;
+
+/** Puts N8N_LOG_LEVEL back, so that test files run later in the same jest worker stay quiet. */
+export function restoreLogLevel(): void {
+	if (previousLogLevel === undefined) delete process.env.N8N_LOG_LEVEL;
+	else process.env.N8N_LOG_LEVEL = previousLogLevel;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -23,6 +37,8 @@ export async function startEnv(): Promise<Env> {
 
 export const evidence = {
 	chunks: [] as string[],
+	/** OIDC access tokens the sandbox issued during the suite (secrets too). */
+	accessTokens: new Set<string>(),
 	add(label: string, value: unknown): void {
 		let text: string;
 		try {
@@ -89,9 +105,21 @@ export function capturePrinted(): () => void {
 	};
 }
 
-/** Records the whole sandbox log (bodies included) as evidence; call before every reset. */
+/**
+ * Everything n8n logs through its logger proxy (n8n-core's execution engine and the node), at every
+ * level including debug, goes into the evidence — whether or not jest routes the console output
+ * through capturePrinted. Set again before every run: n8n's own Logger re-points the proxy when
+ * it is created.
+ */
+function recordN8nLog(): void {
+	const record = (level: string) => (message: string, meta?: object) => evidence.add(`n8n log ${level}`, { message, meta });
+	LoggerProxy.init({ error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug') } as Parameters<typeof LoggerProxy.init>[0]);
+}
+
+/** Records the whole sandbox log (bodies included) and the issued access tokens; call before every reset. */
 export async function collectSandboxLog(sandbox: TestSandbox): Promise<void> {
 	evidence.add('sandbox log', await sandbox.getLog());
+	for (const token of await sandbox.issuedTokens()) evidence.accessTokens.add(token);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,6 +139,7 @@ export async function runNode(
 ): Promise<RunResult> {
 	const auth = opts.auth ?? 'wsse';
 	if (!opts.keepCredentials) env.harness.clearCredentials();
+	recordN8nLog();
 	const result = await env.harness.runNode({
 		nodeType: 'emarsys',
 		parameters: { authentication: auth, ...parameters },
@@ -120,6 +149,9 @@ export async function runNode(
 	});
 	evidence.add('output items', result.items.map((item) => ({ json: item.json, error: errorEvidence(item.error) })));
 	if (result.error) evidence.add('run error', errorEvidence(result.error));
+	// The execution as n8n saves it (run data of every node, error items and the run's error),
+	// serialized as n8n does when it stores an execution.
+	evidence.add('saved execution', jsonStringify(result.run, { replaceCircularRefs: true }));
 	return { ...result, errorItems: result.items.filter((item) => item.json.error !== undefined) };
 }
 

@@ -46,7 +46,9 @@ export interface TestSandbox extends RunningSandbox {
 	getFaults(): Promise<FaultSettings>;
 	clearFaults(): Promise<void>;
 	expireTokens(): Promise<void>;
-	setConfig(config: { rateLimitPerMinute?: number; tokenTtlSeconds?: number }): Promise<void>;
+	/** Every OIDC access token the sandbox issued since its last reset (they are secrets: search output for them). */
+	issuedTokens(): Promise<string[]>;
+	setConfig(config: { rateLimitPerMinute?: number; tokenTtlSeconds?: number; rateLimitWindowSeconds?: number }): Promise<void>;
 	getContacts(): Promise<ContactView[]>;
 	/** Contacts whose field `fieldId` renders exactly as `value` (e.g. ('3', 'ada@example.com')). */
 	findContacts(fieldId: string | number, value: string): Promise<ContactView[]>;
@@ -114,6 +116,7 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
 		expireTokens: async () => {
 			await hook(base, 'POST', 'tokens/expire');
 		},
+		issuedTokens: async () => ((await hook(base, 'GET', 'tokens')) as { tokens: string[] }).tokens,
 		setConfig: async (c) => {
 			await hook(base, 'PUT', 'config', c);
 		},

@@ -102,18 +102,34 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 });
 
 describe('pacing and permissions', () => {
-	it('spaces out calls when X-Ratelimit-Remaining nears zero, so the limit is never hit', async () => {
-		await env.sandbox.setConfig({ rateLimitPerMinute: 3 });
-		// Field list, getdata and one single-choice call: after the first answer only 2 calls are left.
-		const { error } = await run(env, 'wsse', {
-			resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['1', '5'],
-		});
+	it('paces 10 calls through a limit of 4 per 2-second window: no 429, gaps read from the sandbox log', async () => {
+		const limit = 4;
+		const windowMs = 2000;
+		await env.sandbox.setConfig({ rateLimitPerMinute: limit, rateLimitWindowSeconds: windowMs / 1000 });
+		// Ten single-choice fields: one call each, more than two windows' worth of calls.
+		const fieldIds = ['5', '6', '7', '8', '9', '14', '17', '19', '20', '23'];
+		const { items, error } = await run(
+			env,
+			'wsse',
+			{ resource: 'field', operation: 'getSingleChoices', fieldId: '={{ $json.fieldId }}' },
+			fieldIds.map((fieldId) => ({ fieldId })),
+		);
 		expect(error).toBeUndefined();
+		expect(items.length).toBeGreaterThanOrEqual(fieldIds.length);
+
 		const calls = await apiCalls(env.sandbox);
-		expect(calls.map((c) => c.status)).toEqual([200, 200, 200]);
-		// The 2 calls left were spread over the rest of the one-minute window (a third of it each).
-		expect(timeOf(calls[1]) - timeOf(calls[0])).toBeGreaterThanOrEqual(15_000);
-	}, 90_000);
+		expect(calls).toHaveLength(fieldIds.length);
+		// The limit was never hit: not one 429 in the sandbox's log.
+		expect(calls.map((c) => c.status)).toEqual(fieldIds.map(() => 200));
+		// The spacing itself, from the sandbox's own timestamps: 10 calls at 4 per window span
+		// at least two full windows, and no window of the limiter held more than 4 of them.
+		const times = calls.map((c) => Date.parse(c.time));
+		expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(2 * windowMs - 100);
+		const gaps = times.slice(1).map((t, i) => t - times[i]);
+		// Paced calls: the transport spreads the last calls of a window over its rest, so several
+		// gaps are long (a burst without pacing would show gaps of a few ms, then a 429).
+		expect(gaps.filter((gap) => gap >= windowMs / (limit + 2)).length).toBeGreaterThanOrEqual(4);
+	}, 30_000);
 
 	it('a 403 is not retried and says which permission to grant', async () => {
 		await env.sandbox.setFaults({ errorRate: { status: 403, rate: 1 } });

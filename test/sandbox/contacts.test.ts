@@ -160,7 +160,8 @@ describe('sandbox contacts: PUT contact', () => {
 		expect(res.data.data.ids).toHaveLength(2);
 		const one = (await sb.findContacts(3, 'one@example.com'))[0];
 		const two = (await sb.findContacts(3, 'two@example.com'))[0];
-		expect(res.data.data.ids).toEqual([String(one.id), String(two.id)]);
+		// Created contacts come back as integers (api docs "Creating Multiple Contacts").
+		expect(res.data.data.ids).toEqual([one.id, two.id]);
 		expect(one.fields['1']).toBe('One');
 		expect(two.fields['31']).toBe('1');
 		expect(one.uid).toMatch(/^[A-Za-z0-9]{10}$/);

@@ -110,8 +110,8 @@ describe('sandbox settings, fields, choices and events', () => {
 		const res = await get('event');
 		// ids are strings, as in every Emarsys example of this endpoint
 		expect(res.data.data).toEqual(SEED_EVENTS.map((e) => ({ id: String(e.id), name: e.name, created: e.created })));
-		expect(res.data.data.map((e: { id: string }) => e.id)).toEqual(['1001', '1002']);
-		expect(res.data.data).toHaveLength(2);
+		expect(res.data.data.map((e: { id: string }) => e.id)).toEqual(['1001', '1002', '1003']);
+		expect(res.data.data).toHaveLength(3);
 	});
 
 	it('serves the same answers under /api/v3', async () => {
@@ -122,7 +122,7 @@ describe('sandbox settings, fields, choices and events', () => {
 	});
 
 	it('accepts a trailing slash and answers unknown paths with 404', async () => {
-		expect((await get('event/')).data.data).toHaveLength(2);
+		expect((await get('event/')).data.data).toHaveLength(3);
 		const res = await get('nothing/here');
 		expect(res.status).toBe(404);
 		expect(res.data.replyCode).not.toBe(0);

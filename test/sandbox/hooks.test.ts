@@ -108,7 +108,7 @@ describe('sandbox test hooks: request log, reset, contacts, config', () => {
 		expect((await hooks.get('nothing')).status).toBe(404);
 		expect((await hooks.get('reset')).status).toBe(405);
 		const config = await hooks.put('config', { tokenTtlSeconds: 60 });
-		expect(config.data).toEqual({ rateLimitPerMinute: 1000, tokenTtlSeconds: 60 });
+		expect(config.data).toEqual({ rateLimitPerMinute: 1000, tokenTtlSeconds: 60, rateLimitWindowSeconds: 60 });
 		const token = await client(sb.url).post('/oauth2/token', 'grant_type=client_credentials', {
 			headers: { Authorization: `Basic ${Buffer.from(`${sb.credentials.oidcClientId}:${sb.credentials.oidcClientSecret}`).toString('base64')}` },
 		});
