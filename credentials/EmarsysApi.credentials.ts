@@ -70,10 +70,12 @@ export class EmarsysApi implements ICredentialType {
 		return requestOptions;
 	};
 
+	// The field list: a call the node needs anyway. (GET settings is restricted: an API user must
+	// ask Emarsys for it, so testing with it would fail credentials that work.)
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/settings',
+			url: '/field/translate/en',
 			method: 'GET',
 		},
 		rules: [
@@ -90,7 +92,7 @@ export class EmarsysApi implements ICredentialType {
 				properties: {
 					value: 403,
 					message:
-						'The API user is valid but lacks permission: in Emarsys, grant it the API permissions it needs (Settings, Contacts, Fields, External Events)',
+						'The API user is valid but lacks permission: in Emarsys, grant it the API permissions it needs (Contacts, Fields, External Events)',
 				},
 			},
 			{

@@ -71,10 +71,12 @@ export class EmarsysOAuth2Api implements ICredentialType {
 		},
 	];
 
+	// The field list: a call the node needs anyway. (GET settings is restricted: an API user must
+	// ask Emarsys for it, so testing with it would fail credentials that work.)
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/settings',
+			url: '/field/translate/en',
 			method: 'GET',
 		},
 		rules: [
@@ -91,7 +93,7 @@ export class EmarsysOAuth2Api implements ICredentialType {
 				properties: {
 					value: 403,
 					message:
-						'The OpenID Connect client is valid but lacks permission: in Emarsys, grant it the API permissions it needs (Settings, Contacts, Fields, External Events)',
+						'The OpenID Connect client is valid but lacks permission: in Emarsys, grant it the API permissions it needs (Contacts, Fields, External Events)',
 				},
 			},
 		],

@@ -285,7 +285,7 @@ test('credential test (WSSE): good credentials pass; a wrong secret shows the cr
 	// Opening a saved credential tests it.
 	await modal.getByTestId('credentials-config-container-test-success').waitFor();
 	let log = await sandboxLog(stack.sandbox!.url);
-	expect(log.some((e) => e.path === '/api/v2/settings' && e.auth === 'wsse' && e.status === 200)).toBe(true);
+	expect(log.some((e) => e.path === '/api/v2/field/translate/en' && e.auth === 'wsse' && e.status === 200)).toBe(true);
 
 	await clearSandboxLog(stack.sandbox!.url);
 	const text = await retestWith(modal, 'secret', 'not-the-secret');
@@ -294,7 +294,7 @@ test('credential test (WSSE): good credentials pass; a wrong secret shows the cr
 	expect(text).toContain(testMessageFor(new EmarsysApi(), 401));
 	expect(text).not.toContain('not-the-secret');
 	log = await sandboxLog(stack.sandbox!.url);
-	expect(log.some((e) => e.path === '/api/v2/settings' && e.status === 401)).toBe(true);
+	expect(log.some((e) => e.path === '/api/v2/field/translate/en' && e.status === 401)).toBe(true);
 	await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'credential-wrong-secret.png') });
 });
 
@@ -303,7 +303,7 @@ test('credential test (OpenID Connect): good credentials pass; a wrong client se
 	const modal = await openCredential(CREDENTIAL_NAMES.oidc);
 	await modal.getByTestId('credentials-config-container-test-success').waitFor();
 	let log = await sandboxLog(stack.sandbox!.url);
-	expect(log.some((e) => e.path === '/api/v3/settings' && e.auth === 'bearer' && e.status === 200)).toBe(true);
+	expect(log.some((e) => e.path === '/api/v3/field/translate/en' && e.auth === 'bearer' && e.status === 200)).toBe(true);
 
 	await clearSandboxLog(stack.sandbox!.url);
 	const text = await retestWith(modal, 'clientSecret', 'not-the-client-secret');

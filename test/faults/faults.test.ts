@@ -434,13 +434,13 @@ describe('bad inputs are rejected before any call', () => {
 		await expectNoCalls();
 	});
 
-	it('a payload over 10 MB is rejected before any call', async () => {
+	it('a payload over the endpoint's limit (8 MB for contacts, 1 MB for events) is rejected before any call', async () => {
 		const huge = 'x'.repeat(11 * 1024 * 1024);
 		const items = [{ email: email('seed', 0), n: 0, big: huge }];
 		const trigger = await runNode(env, triggerParameters({}, '={{ JSON.stringify({ big: $json.big }) }}'), items);
-		expect(trigger.error?.message).toMatch(/10 MB/);
+		expect(trigger.error?.message).toMatch(/at most 1 MB per call/);
 		const upsert = await runNode(env, upsertParameters({ '2': '={{ $json.big }}' }), [{ email: email('seed', 0), first: 'x', big: huge }]);
-		expect(upsert.error?.message).toMatch(/10 MB/);
+		expect(upsert.error?.message).toMatch(/at most 8 MB per call/);
 		await expectNoCalls();
 	});
 });

@@ -1,5 +1,5 @@
 /**
- * The credentials' own test requests (`test` property, GET settings), run the way n8n's credential
+ * The credentials' own test requests (`test` property, GET field/translate/en), run the way n8n's credential
  * tester runs them: as a declarative node whose only parameter routes to the test request.
  */
 import type { ICredentialType, INodeType } from 'n8n-workflow';
@@ -60,7 +60,7 @@ function ruleMessage(credential: ICredentialType, status: number): string | unde
 }
 
 describe('WSSE credential test', () => {
-	it('passes with the right secret: GET settings, signed', async () => {
+	it('passes with the right secret: GET field/translate/en, signed', async () => {
 		const { items, error } = await harness.runNode({
 			nodeType: 'test_emarsysApi',
 			credentials: { emarsysApi: { username: sandbox.credentials.wsseUser, secret: sandbox.credentials.wsseSecret, baseUrl: `${sandbox.v2}/` } },
@@ -68,7 +68,7 @@ describe('WSSE credential test', () => {
 		expect(error).toBeUndefined();
 		expect(items[0].json).toMatchObject({ replyCode: 0 });
 		const log = await sandbox.getLog();
-		expect(log.map((e) => [e.method, e.path, e.auth, e.status])).toEqual([['GET', '/api/v2/settings', 'wsse', 200]]);
+		expect(log.map((e) => [e.method, e.path, e.auth, e.status])).toEqual([['GET', '/api/v2/field/translate/en', 'wsse', 200]]);
 	});
 
 	it('fails with 401 for a wrong secret or a wrong clock, and the rule for 401 names both causes', async () => {
@@ -84,7 +84,7 @@ describe('WSSE credential test', () => {
 });
 
 describe('OpenID Connect credential test', () => {
-	it('passes with the right client: token fetched by n8n, then GET settings with the bearer token', async () => {
+	it('passes with the right client: token fetched by n8n, then GET field/translate/en with the bearer token', async () => {
 		const { error } = await harness.runNode({
 			nodeType: 'test_emarsysOAuth2Api',
 			credentials: {
@@ -100,8 +100,26 @@ describe('OpenID Connect credential test', () => {
 		const log = await sandbox.getLog();
 		expect(log.map((e) => [e.method, e.path, e.auth, e.status])).toEqual([
 			['POST', '/oauth2/token', 'basic', 200],
-			['GET', '/api/v3/settings', 'bearer', 200],
+			['GET', '/api/v3/field/translate/en', 'bearer', 200],
 		]);
 		expect(ruleMessage(oidc, 401)).toMatch(/client ID/);
 	});
 });
+
+describe('an API user with only some permissions', () => {
+	it('passes the credential test with the fields permission alone (the test does not need GET settings)', async () => {
+		const res = await fetch(`${sandbox.url}/__sandbox/users`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ scheme: 'wsse', name: 'fields_only', secret: 'fields-only-secret', permissions: ['fields'] }),
+		});
+		expect(res.status).toBeLessThan(300);
+		const { error } = await harness.runNode({
+			nodeType: 'test_emarsysApi',
+			credentials: { emarsysApi: { username: 'fields_only', secret: 'fields-only-secret', baseUrl: sandbox.v2 } },
+		});
+		expect(error).toBeUndefined();
+		expect((await sandbox.getLog()).map((e) => [e.path, e.user, e.status])).toEqual([['/api/v2/field/translate/en', 'fields_only', 200]]);
+	});
+});
+

@@ -72,6 +72,7 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 	it('the event locator lists the external events, filtered by the typed text', async () => {
 		const list = await search(auth, 'searchEvents', { resource: 'event', operation: 'trigger' });
 		expect(list.results).toEqual([
+			{ name: 'back_in_stock (1003)', value: '1003' },
 			{ name: 'order_confirmation (1001)', value: '1001' },
 			{ name: 'password_reset (1002)', value: '1002' },
 		]);

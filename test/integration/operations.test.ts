@@ -342,4 +342,28 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 			[1002, 100002, 'chat-m3'],
 		]);
 	});
+
+	it('event.trigger of an event no program uses (5005) fails every item of its call with what to do, naming the event', async () => {
+		const { items, error } = await run(
+			env,
+			auth,
+			{ resource: 'event', operation: 'trigger', eventId: '1003', keyId: '3', contactId: '={{ $json.email }}', eventData: '{}' },
+			[{ email: 'ada@example.com' }, { email: 'grace@example.com' }],
+			{ continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.json.error)).toEqual([
+			'Emarsys: No program or campaign is triggered. (replyCode 5005, HTTP 400)',
+			'Emarsys: No program or campaign is triggered. (replyCode 5005, HTTP 400)',
+		]);
+		expect(items.map((item) => item.error?.description)).toEqual([expect.stringMatching(/external event 1003.*launched program/), expect.stringMatching(/external event 1003/)]);
+		expect(items.map((item) => (item.error as { context?: { itemIndex?: number } }).context?.itemIndex)).toEqual([0, 1]);
+		expect((await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'event/1003/trigger')).toHaveLength(1);
+	});
+
+	it('contact.get by a field Emarsys does not index as a key (2004) says which fields can be keys', async () => {
+		const { error } = await run(env, auth, { resource: 'contact', operation: 'get', keyId: '1', contactId: 'Ada', fields: ['3'] });
+		expect(error?.message).toMatch(/Invalid key field id: 1 \(replyCode 2004, HTTP 200\)/);
+		expect(error?.description).toMatch(/E-Mail \(3\) and custom fields that Emarsys support has indexed/);
+	});
 });

@@ -131,6 +131,23 @@ describe('pacing and permissions', () => {
 		expect(gaps.filter((gap) => gap >= windowMs / (limit + 2)).length).toBeGreaterThanOrEqual(4);
 	}, 30_000);
 
+	it('an API user without the external-events permission gets 403 on a trigger, and the hint names the permission', async () => {
+		await fetch(`${env.sandbox.url}/__sandbox/users`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ scheme: 'wsse', name: 'contacts_only', secret: 'contacts-only-secret', permissions: ['contacts', 'fields'] }),
+		});
+		env.harness.clearCredentials();
+		const { error } = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'wsse', resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}' },
+			credentials: { emarsysApi: { username: 'contacts_only', secret: 'contacts-only-secret', baseUrl: env.sandbox.v2 } },
+		});
+		expect(error?.message).toMatch(/Forbidden \(replyCode 1, HTTP 403\)/);
+		expect(error?.description).toMatch(/lacks the permission "external events: trigger an external event"/);
+		expect(await apiCalls(env.sandbox)).toHaveLength(1);
+	});
+
 	it('a 403 is not retried and says which permission to grant', async () => {
 		await env.sandbox.setFaults({ errorRate: { status: 403, rate: 1 } });
 		const { error } = await run(env, 'oAuth2', { resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: 'ada@example.com', eventData: '{}' });

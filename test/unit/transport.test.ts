@@ -42,7 +42,9 @@ describe('hints', () => {
 		expect(hintFor(200, 2008, '', 'contact/')).toMatch(/Create If Missing/);
 		expect(hintFor(200, 2008, '', 'event/1001/trigger')).toMatch(/must exist in Emarsys/);
 		expect(hintFor(400, 2007)).toMatch(/YYYY-MM-DD/);
-		expect(hintFor(200, 2004)).toMatch(/Key Field/);
+		expect(hintFor(200, 2004)).toMatch(/cannot identify contacts.*indexed/);
+		expect(hintFor(400, 5005, '', 'event/1003/trigger')).toMatch(/external event 1003.*launched program/);
+		expect(hintFor(400, 2012)).toMatch(/Emarsys contact ID/);
 		expect(hintFor(429, 7003)).toMatch(/Max Rate-Limit Wait/);
 		expect(hintFor(503, undefined)).toMatch(/server problem/);
 		expect(hintFor(undefined, undefined)).toMatch(/Timeout/);

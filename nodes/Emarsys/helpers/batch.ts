@@ -34,7 +34,7 @@ export interface BatchCall<E extends BatchEntry, A> {
 	sameContact: 'share' | 'separate';
 	/** The parameter an oversized entry is blamed on. */
 	payloadParameter: string;
-	/** The payload limit of the endpoint, in bytes (default 10 MB). */
+	/** The payload limit of the endpoint, in bytes (default MAX_PAYLOAD_BYTES). */
 	maxBytes?: number;
 	/** Makes one call for entries of one group, in input order. */
 	send: (entries: E[]) => Promise<A>;
@@ -86,8 +86,8 @@ export async function sendInBatches<E extends BatchEntry, A>(
 }
 
 /** A byte count as people write it: 10 MB, 100 kB. */
-function inWords(bytes: number): string {
-	return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${bytes / 1024} kB`;
+export function inWords(bytes: number): string {
+	return bytes >= 1_000_000 ? `${bytes / 1_000_000} MB` : `${bytes / 1000} kB`;
 }
 
 function record(results: ItemResults, items: number[], outcome: EntryOutcome): void {

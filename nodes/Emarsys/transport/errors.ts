@@ -32,41 +32,34 @@ export function permissionFor(endpoint = ''): string {
 	return 'the endpoint called';
 }
 
-/** What the user should do about an Emarsys error, by HTTP status and replyCode. */
-export function hintFor(
-	status: number | undefined,
-	replyCode: number | undefined,
-	replyText = '',
-	endpoint = '',
-): string {
+/** What to do about an Emarsys replyCode (Emarsys API reference, error code tables). */
+const REPLY_CODE_HINTS: Record<number, string> = {
+	1002: 'Emarsys does not know this language code. Use a two-letter code Emarsys supports, such as en, de or fr.',
+	2004: 'This field cannot identify contacts in Emarsys. Key fields are the Emarsys contact ID (id), the UID, E-Mail (3) and custom fields that Emarsys support has indexed for this. (id and uid can only update existing contacts, not create them.)',
+	2005: 'The contact has no value for the key field. Fill in Contact ID, or map a value to the key field.',
+	2006: 'A field ID does not exist in this Emarsys account. Pick the fields from the list (reload it if fields were changed in Emarsys).',
+	2007: 'Emarsys does not accept this value for the field: check the field type and format (dates as YYYY-MM-DD, choice fields as choice IDs, multi-choice fields as a list of choice IDs; read-only fields cannot be written).',
+	2009: 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.',
+	2010: 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.',
+	2012: 'No contact has this Emarsys contact ID. Check the Contact ID, or identify the contact by E-Mail instead.',
+	5001: 'The external event does not exist: pick it from the External Event list or check its ID in Emarsys (Automation > External Events).',
+	5008: 'The event data of this contact is over 100 kB, more than Emarsys passes on. Send less data with the event.',
+	5010: 'Emarsys did not accept the event time. Give it as an ISO-8601 date-time, e.g. 2026-01-31T09:05:00Z.',
+	5011: 'The event data must be a JSON object, e.g. {"order_id": "A-1"}.',
+};
+
+/** What the user should do about an Emarsys error, by replyCode, then HTTP status. */
+export function hintFor(status: number | undefined, replyCode: number | undefined, replyText = '', endpoint = ''): string {
 	if (replyCode === 2008) {
 		return endpoint.startsWith('contact/getdata') || !endpoint.startsWith('contact')
 			? 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field; the contact must exist in Emarsys.'
 			: 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field, or switch on "Create If Missing" to create it.';
 	}
-	switch (replyCode) {
-		case 2004:
-			return 'Emarsys does not accept this key field here. Pick the Key Field from the list; the Emarsys contact ID (id) or UID can only update existing contacts, not create them.';
-		case 2005:
-			return 'The contact has no value for the key field. Fill in Contact ID, or map a value to the key field.';
-		case 2006:
-			return 'A field ID does not exist in this Emarsys account. Pick the fields from the list (reload it if fields were changed in Emarsys).';
-		case 2007:
-			return 'Emarsys does not accept this value for the field: check the field type and format (dates as YYYY-MM-DD, choice fields as choice IDs, multi-choice fields as a list of choice IDs; read-only fields cannot be written).';
-		case 2009:
-		case 2010:
-			return 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.';
-		case 1002:
-			return 'Emarsys does not know this language code. Use a two-letter code Emarsys supports, such as en, de or fr.';
-		case 5001:
-			return 'The external event does not exist: pick it from the External Event list or check its ID in Emarsys (Automation > External Events).';
-		case 5010:
-			return 'Emarsys did not accept the event time. Give it as an ISO-8601 date-time, e.g. 2026-01-31T09:05:00Z.';
-		case 5011:
-			return 'The event data must be a JSON object, e.g. {"order_id": "A-1"}.';
-		default:
-			break;
+	if (replyCode === 5005) {
+		const eventId = /^event\/([^/]+)\/trigger/.exec(endpoint)?.[1] ?? '';
+		return `No Automation Center program or email uses the external event ${eventId}, so triggering it starts nothing. In Emarsys, use the event in a launched program (entry "External event") or in an email sent "On External Event", then trigger it again.`;
 	}
+	if (replyCode !== undefined && REPLY_CODE_HINTS[replyCode]) return REPLY_CODE_HINTS[replyCode];
 	switch (status) {
 		case 401:
 			return 'Emarsys did not accept the credentials. Check the API username/secret (or client ID/secret and token URL). For WSSE, also check that the server clock is correct: Emarsys refuses signatures more than 5 minutes off.';
@@ -75,15 +68,13 @@ export function hintFor(
 		case 404:
 			return 'Emarsys has no such resource: check the IDs used and the API Base URL of the credential.';
 		case 413:
-			return 'The payload is too large for Emarsys (10 MB per call). Send fewer or smaller items.';
+			return 'The payload is too large for Emarsys (8 MB per contact update, 1 MB per event trigger, 10 MB otherwise). Send fewer or smaller items.';
 		case 429:
 			return 'The Emarsys rate limit (about 1000 calls a minute per API user, shared by every workflow using it) was still exceeded after waiting. Raise "Max Rate-Limit Wait", spread the load over time, or give this workflow its own API user.';
 		default:
 			break;
 	}
-	if (status !== undefined && status >= 500) {
-		return 'Emarsys had a server problem. Try again later; idempotent calls were already retried.';
-	}
+	if (status !== undefined && status >= 500) return 'Emarsys had a server problem. Try again later; idempotent calls were already retried.';
 	if (status === undefined) {
 		return 'Emarsys could not be reached or did not answer in time. Check the API Base URL and the network, or raise the Timeout option.';
 	}

@@ -66,9 +66,15 @@ export const DEFAULT_SETTINGS: ClientSettings = { maxRetries: 5, timeout: 30_000
 /** Dropdowns and list searches should answer quickly. */
 export const DROPDOWN_SETTINGS: ClientSettings = { maxRetries: 2, timeout: 15_000, maxRateLimitWaitMs: 10_000 };
 
-/** Emarsys limits: 1000 contacts / keys / events per call, 10 MB per payload. */
+/**
+ * Emarsys limits: 1000 contacts / keys / events per call; 10 MB per payload (API guide,
+ * "Miscellaneous"), 8 MB for `PUT contact` and 1 MB for an external event trigger (API reference
+ * of each). Counted in decimal megabytes, which are the smaller reading of "MB".
+ */
 export const MAX_BATCH_SIZE = 1000;
-export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+export const MAX_PAYLOAD_BYTES = 10_000_000;
+export const MAX_CONTACT_UPDATE_BYTES = 8_000_000;
+export const MAX_TRIGGER_BYTES = 1_000_000;
 
 /** What one attempt brought back: an HTTP answer, or the error n8n threw without one. */
 type Attempt = { status: number; headers: Record<string, string>; body: unknown } | { thrown: NodeApiError };

@@ -15,7 +15,7 @@ import {
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, optionalContactId, requireKeyId } from '../../helpers/validation';
-import { emarsysApiError, type EmarsysClient } from '../../transport';
+import { emarsysApiError, MAX_CONTACT_UPDATE_BYTES, type EmarsysClient } from '../../transport';
 import { keyIdProperty, optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -125,6 +125,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	await sendInBatches<ContactEntry, BatchWriteAnswer>(entries, results, {
 		sameContact: 'separate',
 		payloadParameter: 'columns',
+		maxBytes: MAX_CONTACT_UPDATE_BYTES,
 		send: async (chunk) => {
 			const reply = await client.request<BatchWriteAnswer>({
 				method: 'PUT',
@@ -169,13 +170,19 @@ function contactEntry(results: ItemResults, i: number, input: ContactInput, fiel
 /** Each contact's outcome: its error in `data.errors`, or what was written (with its Emarsys ID when the answer pairs them). */
 function outcomesOf(results: ItemResults, chunk: ContactEntry[], answer: BatchWriteAnswer): EntryOutcome[] {
 	const errors = errorsByContact(answer.errors);
-	// Emarsys lists the IDs of the contacts it wrote, in order: only a full list can be paired.
+	// Emarsys lists the IDs of the contacts it wrote (not their key values), in order: only a full
+	// list can be paired, by position (API reference, "Update Contacts": `data.ids`).
 	const ids = Array.isArray(answer.ids) && answer.ids.length === chunk.length - errors.size ? answer.ids : undefined;
 	let written = 0;
 	return chunk.map((entry) => {
 		const error = errors.get(normalizeKey(entry.contactId));
 		if (error) return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint: 'contact' }, entry.itemIndex);
 		const id = ids?.[written++];
-		return { ...(id !== undefined ? { id: String(id) } : {}), keyId: entry.keyColumn, contactId: entry.contactId, fields: entry.payload };
+		return { ...(id !== undefined ? { id: idText(id) } : {}), keyId: entry.keyColumn, contactId: entry.contactId, fields: entry.payload };
 	});
+}
+
+/** A contact ID of `data.ids`: a created contact's is a number, an existing one's text; the reference also allows a list. */
+function idText(id: unknown): string | string[] {
+	return Array.isArray(id) ? id.map(String) : String(id);
 }

@@ -6,7 +6,8 @@ import { errorsByContact, normalizeKey, sendInBatches, type BatchEntry, type Bat
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, requireContactId, requireEventId, requireJsonObject, requireKeyId, requireUtcTime } from '../../helpers/validation';
-import { emarsysApiError, type EmarsysClient } from '../../transport';
+import { emarsysApiError, MAX_TRIGGER_BYTES, type EmarsysClient } from '../../transport';
+import { inWords } from '../../helpers/batch';
 import { contactIdProperty, keyIdProperty, optionsCollection, resourceLocatorProperty } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -54,6 +55,9 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
+/** Event data over this many bytes of JSON is not passed on by Emarsys (replyCode 5008, API reference error table). */
+const MAX_EVENT_DATA_BYTES = 100_000;
+
 /** Emarsys accepts trigger IDs up to this length. */
 const MAX_TRIGGER_ID_LENGTH = 255;
 
@@ -82,7 +86,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			const options = params.get<IDataObject>('options', i, {});
 			const eventTime = requireUtcTime(results.node, i, 'options.eventTime', options.eventTime);
 			const payload = { external_id: contactId, trigger_id: triggerIdOf(results, i, options.triggerId) } as EventEntry['payload'];
-			if (data && Object.keys(data).length > 0) payload.data = data;
+			if (data && Object.keys(data).length > 0) payload.data = checkedEventData(results, i, data);
 			if (eventTime) payload.event_time = eventTime;
 			entries.push({ itemIndex: i, group: `${eventId}|${keyId}`, contactId, payload, eventId, keyId });
 		});
@@ -91,6 +95,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	await sendInBatches<EventEntry, BatchWriteAnswer>(entries, results, {
 		sameContact: 'separate',
 		payloadParameter: 'eventData',
+		maxBytes: MAX_TRIGGER_BYTES,
 		send: async (chunk) =>
 			(
 				await client.request<BatchWriteAnswer>({
@@ -124,4 +129,12 @@ function triggerIdOf(results: ItemResults, itemIndex: number, option: unknown): 
 		throw inputError(results.node, itemIndex, 'options.triggerId', `is ${given.length} characters long; at most ${MAX_TRIGGER_ID_LENGTH} are accepted`);
 	}
 	return given || `n8n-${randomUUID()}`;
+}
+
+function checkedEventData(results: ItemResults, itemIndex: number, data: IDataObject): IDataObject {
+	const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8');
+	if (bytes > MAX_EVENT_DATA_BYTES) {
+		throw inputError(results.node, itemIndex, 'eventData', `is ${bytes} bytes of JSON; Emarsys passes at most ${inWords(MAX_EVENT_DATA_BYTES)} of event data on`);
+	}
+	return data;
 }
