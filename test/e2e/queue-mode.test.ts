@@ -309,9 +309,13 @@ test('a worker killed mid-run (SIGKILL) and restarted: each message ends with it
 	await sandboxHook('PUT', 'faults', { latencyMs: 300 });
 	const messages = makeMessages('kill', KILL_MESSAGES);
 	const firstTry = Promise.all(messages.map(async (message) => await send(stack.main.n8nUrl, message)));
+	// The first executions run side by side on both workers; once a third of the messages have
+	// fired their event, most of the killed worker's executions are between trigger and answer.
 	await waitUntil(
 		'the worker to run executions that have triggered their event',
-		async () => startedExecutions(victim.logFile).length - startedBefore >= 3 && (await triggersSince(triggerFrom)).length >= 2,
+		async () =>
+			startedExecutions(victim.logFile).length - startedBefore >= 3 &&
+			(await triggersSince(triggerFrom)).length >= KILL_MESSAGES / 3,
 		60_000,
 	);
 	const killedAt = performance.now();
@@ -354,6 +358,9 @@ test('a worker killed mid-run (SIGKILL) and restarted: each message ends with it
 	}
 	const repeats = triggers.filter((t) => t.duplicate).length;
 	console.log(`re-sent messages: ${failed.length}; their events already fired before the kill and ignored as repeats: ${repeats}`);
+	// Some killed executions had fired the event already: their re-sent message fired it again,
+	// with the same trigger ID, and only that made it count once.
+	expect(repeats).toBeGreaterThanOrEqual(1);
 });
 
 test('a worker that cannot reach Redis fails to start with a clear message within its bound, and leaves no process', async () => {
