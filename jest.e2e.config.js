@@ -6,6 +6,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test/e2e'],
   testMatch: ['**/*.test.ts'],
+  // The queue-mode test (Redis, PostgreSQL, three n8n processes) runs on its own: npm run test:e2e:queue.
+  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/queue-mode\\.test\\.ts$'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },

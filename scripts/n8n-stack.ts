@@ -79,6 +79,8 @@ export interface StackOptions {
 	importWorkflows?: 'always' | 'once';
 	/** Abort starting (Ctrl-C while n8n boots): startStack stops what it started and throws. */
 	signal?: AbortSignal;
+	/** Changes each demo workflow (WSSE and OpenID Connect variant) before it is imported. */
+	adaptWorkflow?: (workflow: WorkflowJson) => WorkflowJson;
 }
 
 export interface RunningStack {
@@ -285,7 +287,7 @@ function runCli(
 	return output;
 }
 
-function tail(text: string, lines: number): string {
+export function tail(text: string, lines: number): string {
 	return text.split('\n').slice(-lines).join('\n');
 }
 
@@ -321,7 +323,7 @@ export function credentialsForImport(target: EmarsysTarget, names: { wsse: strin
 	return out;
 }
 
-interface WorkflowJson {
+export interface WorkflowJson {
 	id?: string;
 	name: string;
 	nodes: Array<{
@@ -358,7 +360,7 @@ export function oidcVariant(workflow: WorkflowJson): WorkflowJson {
 	return copy;
 }
 
-async function httpOk(url: string, init?: RequestInit): Promise<Response | undefined> {
+export async function httpOk(url: string, init?: RequestInit): Promise<Response | undefined> {
 	try {
 		return await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
 	} catch {
@@ -366,7 +368,7 @@ async function httpOk(url: string, init?: RequestInit): Promise<Response | undef
 	}
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** True while any process of the group still exists. */
 export function processGroupAlive(pgid: number): boolean {
@@ -378,7 +380,8 @@ export function processGroupAlive(pgid: number): boolean {
 	}
 }
 
-async function killGroup(child: ChildProcess, graceMs: number): Promise<void> {
+/** SIGTERM to the process group, SIGKILL after `graceMs`; resolves when the group is gone (or 5 s after SIGKILL). */
+export async function killGroup(child: Pick<ChildProcess, 'pid'>, graceMs: number): Promise<void> {
 	const pgid = child.pid;
 	if (!pgid) return;
 	if (!processGroupAlive(pgid)) return;
@@ -397,6 +400,84 @@ async function killGroup(child: ChildProcess, graceMs: number): Promise<void> {
 		}
 		const killDeadline = Date.now() + 5_000;
 		while (processGroupAlive(pgid) && Date.now() < killDeadline) await sleep(50);
+	}
+}
+
+/** One n8n process (`n8n start`, `n8n worker`) in its own process group, writing to a log file. */
+export interface N8nProcess {
+	pid: number;
+	logFile: string;
+	/** Resolves with a description when the process exits. */
+	exited: Promise<string>;
+	/** The exit description once it has exited, else undefined. */
+	exitReason(): string | undefined;
+	/** The last lines of its log. */
+	readLog(lines?: number): string;
+	/** SIGTERM to its group, SIGKILL after `graceMs`. */
+	stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts `n8n <args>` from the runtime cache; its pid is kept in `pidFile` while it runs. */
+export function spawnN8n(
+	runtime: { nodeBin: string; n8nBin: string },
+	args: string[],
+	env: NodeJS.ProcessEnv,
+	logFile: string,
+	pidFile?: string,
+): N8nProcess {
+	const logFd = fs.openSync(logFile, 'w');
+	const child = spawn(runtime.nodeBin, [runtime.n8nBin, ...args], {
+		env,
+		stdio: ['ignore', logFd, logFd],
+		detached: true, // own process group: stopping ends n8n and its task runner together
+	});
+	fs.closeSync(logFd);
+	if (pidFile) fs.writeFileSync(pidFile, `${child.pid}\n`);
+	const name = args[0] === 'start' ? 'n8n' : `n8n ${args[0]}`;
+	let reason: string | undefined;
+	const exited = new Promise<string>((resolve) => {
+		child.once('exit', (code, signal) => {
+			reason = `${name} exited (code ${code}, signal ${signal})`;
+			if (pidFile) fs.rmSync(pidFile, { force: true });
+			resolve(reason);
+		});
+	});
+	return {
+		pid: child.pid as number,
+		logFile,
+		exited,
+		exitReason: () => reason,
+		readLog: (lines = 30) => {
+			try {
+				return tail(fs.readFileSync(logFile, 'utf8'), lines);
+			} catch {
+				return '';
+			}
+		},
+		stop: async (graceMs = 20_000) => await killGroup(child, graceMs),
+	};
+}
+
+/**
+ * Polls `check` every 500 ms until it holds; throws a StackError naming `what` when `deadline`
+ * passes, the process exits first (with the last lines of its log), or `signal` aborts.
+ */
+export async function waitForN8n(
+	what: string,
+	check: () => Promise<boolean>,
+	options: { process: N8nProcess; deadline: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
+	const { process: n8n, deadline, timeoutMs, signal } = options;
+	while (!(await check())) {
+		if (signal?.aborted) throw new StackError(`Interrupted while waiting for ${what}`);
+		const exited = n8n.exitReason();
+		if (exited) throw new StackError(`${exited} while waiting for ${what}. Last lines of its log:\n${n8n.readLog()}`);
+		if (Date.now() > deadline) {
+			throw new StackError(
+				`n8n did not come up within ${Math.round(timeoutMs / 1000)} s (still waiting for ${what}). Last lines of its log (${n8n.logFile}):\n${n8n.readLog()}`,
+			);
+		}
+		await sleep(500);
 	}
 }
 
@@ -480,12 +561,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		log(`Emarsys sandbox listening on ${sandbox.url}`);
 	}
 
-	let child: ChildProcess | undefined;
+	let child: N8nProcess | undefined;
 	let stopped = false;
 	const stop = async (): Promise<void> => {
 		if (stopped) return;
 		stopped = true;
-		if (child) await killGroup(child, 20_000);
+		if (child) await child.stop(20_000);
 		if (sandbox) await sandbox.stop();
 	};
 
@@ -507,9 +588,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		}
 
 		const demo = loadDemoWorkflow();
-		const workflows: WorkflowJson[] = [];
+		let workflows: WorkflowJson[] = [];
 		if (target.wsse) workflows.push(demo);
 		if (target.oidc) workflows.push(oidcVariant(demo));
+		if (options.adaptWorkflow) workflows = workflows.map(options.adaptWorkflow);
 		const importedMarker = path.join(options.userFolder, '.emarsys-demo-imported');
 		const importNow = (options.importWorkflows ?? 'always') === 'always' || !fs.existsSync(importedMarker);
 		if (importNow) {
@@ -532,45 +614,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
 		if (options.signal?.aborted) throw new StackError('Interrupted before n8n was started');
 		const n8nLogFile = path.join(options.userFolder, 'n8n.log');
-		const logFd = fs.openSync(n8nLogFile, 'w');
 		log(`Starting n8n on ${n8nUrl} (log: ${path.relative(process.cwd(), n8nLogFile) || n8nLogFile})`);
-		child = spawn(runtime.nodeBin, [runtime.n8nBin, 'start'], {
-			env,
-			stdio: ['ignore', logFd, logFd],
-			detached: true, // own process group: stop() ends n8n and its task runner together
-		});
-		fs.closeSync(logFd);
-		const pidFile = path.join(options.userFolder, 'n8n.pid');
-		fs.writeFileSync(pidFile, `${child.pid}\n`);
-		let exited: string | undefined;
-		const exitedPromise = new Promise<string>((resolve) => {
-			child?.once('exit', (code, signal) => {
-				exited = `n8n exited (code ${code}, signal ${signal})`;
-				fs.rmSync(pidFile, { force: true });
-				resolve(exited);
-			});
-		});
-
-		const readLog = () => {
-			try {
-				return tail(fs.readFileSync(n8nLogFile, 'utf8'), 30);
-			} catch {
-				return '';
-			}
-		};
+		const n8n = spawnN8n(runtime, ['start'], env, n8nLogFile, path.join(options.userFolder, 'n8n.pid'));
+		child = n8n;
 		const deadline = Date.now() + startupTimeoutMs;
-		const waitFor = async (what: string, check: () => Promise<boolean>) => {
-			while (!(await check())) {
-				if (options.signal?.aborted) throw new StackError(`Interrupted while waiting for ${what}`);
-				if (exited) throw new StackError(`${exited} while waiting for ${what}. Last lines of its log:\n${readLog()}`);
-				if (Date.now() > deadline) {
-					throw new StackError(
-						`n8n did not come up within ${Math.round(startupTimeoutMs / 1000)} s (still waiting for ${what}). Last lines of its log (${n8nLogFile}):\n${readLog()}`,
-					);
-				}
-				await sleep(500);
-			}
-		};
+		const waitFor = async (what: string, check: () => Promise<boolean>) =>
+			await waitForN8n(what, check, { process: n8n, deadline, timeoutMs: startupTimeoutMs, signal: options.signal });
 		await waitFor('/healthz', async () => (await httpOk(`${n8nUrl}/healthz`))?.status === 200);
 		// While n8n boots, a placeholder server answers everything with 200 and then 404 for a few
 		// seconds; only the real REST API answers 401 to an anonymous GET /rest/login.
@@ -596,7 +645,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			} else {
 				// A user may have deactivated or changed the demo: wait a little, then carry on.
 				const softDeadline = Date.now() + 15_000;
-				while (!(await webhookActive(webhookPath)) && Date.now() < softDeadline && !exited) await sleep(500);
+				while (!(await webhookActive(webhookPath)) && Date.now() < softDeadline && !n8n.exitReason()) await sleep(500);
 				if (await webhookActive(webhookPath)) activePaths.push(webhookPath);
 				else log(`Note: the webhook ${webhookPath} is not active (workflow changed or deactivated in this user folder)`);
 			}
@@ -611,10 +660,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			webhookUrl: (webhookPath: string) => `${n8nUrl}/webhook/${webhookPath}`,
 			sandbox,
 			target,
-			n8nPid: child.pid as number,
+			n8nPid: n8n.pid,
 			n8nLogFile,
 			webhookPaths: activePaths,
-			exited: exitedPromise,
+			exited: n8n.exited,
 			stop,
 		};
 	} catch (error) {
