@@ -434,11 +434,11 @@ describe('bad inputs are rejected before any call', () => {
 		await expectNoCalls();
 	});
 
-	it('a payload over the endpoint's limit (8 MB for contacts, 1 MB for events) is rejected before any call', async () => {
+	it('data over the endpoint limits (8 MB per contact update, 100 kB of event data) is rejected before any call', async () => {
 		const huge = 'x'.repeat(11 * 1024 * 1024);
 		const items = [{ email: email('seed', 0), n: 0, big: huge }];
 		const trigger = await runNode(env, triggerParameters({}, '={{ JSON.stringify({ big: $json.big }) }}'), items);
-		expect(trigger.error?.message).toMatch(/at most 1 MB per call/);
+		expect(trigger.error?.message).toMatch(/Parameter "eventData": is \d+ bytes of JSON; Emarsys passes at most 100 kB of event data on \[item 0\]/);
 		const upsert = await runNode(env, upsertParameters({ '2': '={{ $json.big }}' }), [{ email: email('seed', 0), first: 'x', big: huge }]);
 		expect(upsert.error?.message).toMatch(/at most 8 MB per call/);
 		await expectNoCalls();
