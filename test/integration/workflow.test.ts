@@ -73,3 +73,17 @@ it('runs upsert → trigger → get with labels, with paired items resolved acro
 	expect(endpoints.filter((e) => e === 'POST event/1002/trigger')).toHaveLength(1);
 	expect(endpoints.filter((e) => e === 'POST contact/getdata')).toHaveLength(1);
 });
+
+describe('OpenID Connect: a burst of runs on a credential that holds no token yet', () => {
+	it('fetches one access token, not one per run', async () => {
+		await env.sandbox.reset();
+		env.harness.clearCredentials();
+		await env.harness.setCredentials('emarsysOAuth2Api', credentialsFor(env.sandbox, 'oAuth2').emarsysOAuth2Api);
+		const parameters = { authentication: 'oAuth2', resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1'] };
+		const runs = await Promise.all(Array.from({ length: 5 }, async () => await env.harness.runNode({ nodeType: 'emarsys', parameters })));
+		expect(runs.map((r) => r.error)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+		expect(runs.map((r) => r.items[0].json['1'])).toEqual(['Ada', 'Ada', 'Ada', 'Ada', 'Ada']);
+		const tokenRequests = (await env.sandbox.getLog()).filter((entry) => entry.path === '/oauth2/token');
+		expect(tokenRequests).toHaveLength(1);
+	});
+});

@@ -118,11 +118,22 @@ function emarsysReplyOf(body: unknown): EmarsysReply | undefined {
 	return reply && typeof reply === 'object' && typeof reply.replyCode === 'number' ? (reply as EmarsysReply) : undefined;
 }
 
+/**
+ * The first call of each OpenID Connect credential in this process while it holds no access token
+ * yet. n8n fetches a token for every call that finds none stored and takes no lock for that, so
+ * a burst of executions (a busy webhook, a queue-mode worker) would each fetch one; the others
+ * wait for the first call instead, then use the token n8n stored.
+ */
+const firstTokenCalls = new Map<string, Promise<unknown>>();
+
 export class EmarsysClient {
 	/** Account metadata (field lists, choices) fetched during this client's life: one node run or one dropdown. */
 	private readonly cache = new Map<string, Promise<unknown>>();
 
 	private pauseUntil = 0;
+
+	/** An access token was already stored when this client last looked (OpenID Connect). */
+	private tokenStored = false;
 
 	private baseUrl?: string;
 
@@ -158,7 +169,7 @@ export class EmarsysClient {
 		let rateLimitWaited = 0;
 		for (let attempt = 0; ; attempt++) {
 			await this.pace();
-			const answer = await this.send(options);
+			const answer = await this.oneTokenFetchAtATime(async () => await this.send(options));
 			const reply = 'status' in answer ? emarsysReplyOf(answer.body) : undefined;
 			if ('status' in answer && answer.status < 300 && reply?.replyCode === 0) return reply as EmarsysReply<T>;
 
@@ -168,6 +179,27 @@ export class EmarsysClient {
 			if (wait === undefined) throw emarsysApiError(this.ctx.getNode(), failure, request.itemIndex);
 			if ('status' in answer && answer.status === 429) rateLimitWaited += wait;
 			await sleep(wait);
+		}
+	}
+
+	/** Sends `attempt`, or, while the OpenID Connect credential holds no token, waits for the call that fetches one. */
+	private async oneTokenFetchAtATime<T>(attempt: () => Promise<T>): Promise<T> {
+		if (this.credentialType !== 'emarsysOAuth2Api' || this.tokenStored) return await attempt();
+		const credentials = await this.ctx.getCredentials(this.credentialType);
+		this.tokenStored = Boolean((credentials.oauthTokenData as { access_token?: string } | undefined)?.access_token);
+		if (this.tokenStored) return await attempt();
+		const key = this.ctx.getNode().credentials?.emarsysOAuth2Api?.id ?? String(credentials.clientId ?? '');
+		const first = firstTokenCalls.get(key);
+		if (first) {
+			await first.catch(() => undefined);
+			return await attempt();
+		}
+		const call = attempt();
+		firstTokenCalls.set(key, call);
+		try {
+			return await call;
+		} finally {
+			firstTokenCalls.delete(key);
 		}
 	}
 
