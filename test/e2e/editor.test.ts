@@ -158,14 +158,24 @@ test('the upsert node opens with its mapped fields and a current field list (the
 	await page.getByTestId('ndv-close-button').click();
 });
 
-test('the key-field dropdown of the Emarsys node is loaded from the sandbox; a custom field is picked', async () => {
+test('the key-field dropdown offers the keys the node can know (loaded from the sandbox); an indexed custom key is given by ID', async () => {
 	await openWorkflow();
 	await clearSandboxLog(stack.sandbox!.url);
 	await openNode(readNodeName);
 	const keyField = ndv().getByTestId('parameter-input-keyId');
 	await keyField.locator('input').click();
-	await optionFor(customKeyField).click();
-	await expect(keyField.locator('input').inputValue()).resolves.toContain(customKeyField.name);
+	await page.getByRole('option').filter({ hasText: 'E-Mail (3)' }).waitFor();
+	const offered = await page.getByRole('option').allInnerTexts();
+	expect(offered.map((text) => text.split('\n')[0])).toEqual(['Emarsys Contact ID (ID)', 'Emarsys UID (UID)', 'E-Mail (3)']);
+	await page.keyboard.press('Escape');
+	// A custom key (indexed by Emarsys) is typed as an expression.
+	await keyField.hover();
+	await page.getByTestId('keyId-parameter-input-options-container').getByTestId('radio-button-expression').click();
+	const editor = ndv().getByTestId('parameter-input-keyId').locator('.cm-content');
+	await editor.click();
+	await page.keyboard.press('ControlOrMeta+a');
+	await page.keyboard.type(String(customKeyField.id));
+	await expect(editor.innerText()).resolves.toContain(String(customKeyField.id));
 
 	const log = await sandboxLog(stack.sandbox!.url);
 	const fieldListCalls = await apiLogSince(log, (e) => e.method === 'GET' && /^\/api\/v2\/field/.test(e.path));

@@ -45,15 +45,12 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		expect((await apiCalls(env.sandbox)).map((c) => c.endpoint)).toEqual(['field/translate/en']);
 	});
 
-	it('getKeyFields offers the contact ID and the fields that can identify a contact', async () => {
+	it('getKeyFields offers the fields it can know are keys: the contact ID, the UID and E-Mail', async () => {
 		const list = await options(auth, 'getKeyFields', { resource: 'contact', operation: 'get' });
-		const values = list.map((option) => option.value);
-		expect(values[0]).toBe('id');
-		expect(values).toEqual(expect.arrayContaining(['3', '1', '10501', '10502']));
-		// Choice and date fields cannot identify a contact.
-		expect(values).not.toContain('5');
-		expect(values).not.toContain('10500');
-		expect(values).not.toContain('4');
+		expect(list.map((option) => option.value)).toEqual(['id', 'uid', '3']);
+		expect(list[2].name).toBe('E-Mail (3)');
+		// Custom fields are keys only when Emarsys has indexed them, which the field list does not tell.
+		expect((await apiCalls(env.sandbox)).map((c) => c.endpoint)).toEqual(['field/translate/en']);
 	});
 
 	it('the field locators list single-choice fields (and Opt-In) and multi-choice fields, filtered by the typed text', async () => {

@@ -1,6 +1,6 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
-import { getFieldList, KEY_FIELD_TYPES, type EmarsysField } from '../helpers/fields';
+import { getFieldList, type EmarsysField } from '../helpers/fields';
 import { DROPDOWN_SETTINGS, EmarsysClient } from '../transport';
 
 function fieldOption(field: EmarsysField): INodePropertyOptions {
@@ -24,14 +24,17 @@ export async function getFields(this: ILoadOptionsFunctions): Promise<INodePrope
 	return (await fields(this)).map(fieldOption).sort(byName);
 }
 
-/** Fields that can identify a contact: Emarsys contact ID, email and other text / number fields. */
+/**
+ * The key fields the node can know are keys: the Emarsys contact ID, the UID and E-Mail. A custom
+ * field identifies contacts only when Emarsys has indexed it, which the field list does not say
+ * (API reference, "Update Contacts": a custom key field "has to be indexed"); such a field is
+ * given by its ID.
+ */
 export async function getKeyFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const candidates = (await fields(this))
-		.filter((field) => field.id === 3 || KEY_FIELD_TYPES.has(field.application_type))
-		.map(fieldOption)
-		.sort(byName);
+	const email = (await fields(this)).find((field) => field.id === 3);
 	return [
 		{ name: 'Emarsys Contact ID (ID)', value: 'id', description: 'The internal contact ID Emarsys assigns' },
-		...candidates,
+		{ name: 'Emarsys UID (UID)', value: 'uid', description: 'The unique contact ID Emarsys uses in links' },
+		...(email ? [fieldOption(email)] : []),
 	];
 }
