@@ -4,6 +4,7 @@
 #   - Debian's Chromium (playwright-core drives it; no browser download)
 #   - a C/C++ toolchain and Python for compiling n8n's sqlite3 and isolated-vm against Node 24
 #   - the n8n runtime cache: Node 24 + n8n 2.41.1 in .cache/n8n-runtime (about 4-6 minutes once)
+#   - n8n 1.123.81 on Node 22 in .cache/n8n-runtime-1.123.81, and verdaccio in .cache/verdaccio
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,3 +31,13 @@ echo "== n8n runtime (Node 24 + n8n) in .cache/n8n-runtime"
 started=$(date +%s)
 bash scripts/ensure-n8n-runtime.sh >/dev/null
 echo "n8n runtime ready ($(( $(date +%s) - started )) s)"
+
+echo "== n8n 1.x runtime (Node 22 + n8n 1.123.81) in .cache/n8n-runtime-1.123.81"
+started=$(date +%s)
+EMARSYS_N8N_VERSION=1.123.81 bash scripts/ensure-n8n-runtime.sh >/dev/null
+echo "n8n 1.x runtime ready ($(( $(date +%s) - started )) s)"
+
+echo "== local npm registry (verdaccio) in .cache/verdaccio"
+started=$(date +%s)
+bash scripts/ensure-verdaccio.sh >/dev/null
+echo "verdaccio ready ($(( $(date +%s) - started )) s)"
