@@ -121,6 +121,26 @@ export async function startLocalRegistry(workDir: string): Promise<LocalRegistry
 	}
 }
 
+/**
+ * GET and parse JSON on a fresh connection (fetch would reuse a kept-alive socket that verdaccio
+ * may have closed meanwhile).
+ */
+export async function registryGet(url: string): Promise<unknown> {
+	return await new Promise((resolve, reject) => {
+		const request = http.get(url, { agent: false, timeout: 15_000 }, (response) => {
+			let body = '';
+			response.setEncoding('utf8');
+			response.on('data', (chunk: string) => (body += chunk));
+			response.on('end', () => {
+				if ((response.statusCode ?? 500) >= 400) reject(new Error(`GET ${url}: HTTP ${response.statusCode} ${body.slice(0, 200)}`));
+				else resolve(JSON.parse(body));
+			});
+		});
+		request.on('timeout', () => request.destroy(new Error(`GET ${url}: timed out`)));
+		request.on('error', reject);
+	});
+}
+
 /** A throwaway CA and a certificate for registry.npmjs.org signed by it (openssl, 2 days). */
 export function makeTestCertificates(dir: string): { caFile: string; key: Buffer; cert: Buffer } {
 	const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 30_000 });
