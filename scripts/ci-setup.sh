@@ -37,6 +37,15 @@ started=$(date +%s)
 EMARSYS_N8N_VERSION=1.123.81 bash scripts/ensure-n8n-runtime.sh >/dev/null
 echo "n8n 1.x runtime ready ($(( $(date +%s) - started )) s)"
 
+# The registry-install e2e test makes a throwaway TLS certificate with openssl.
+if ! command -v openssl >/dev/null 2>&1; then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "Missing: openssl. Install it once as root (Debian): apt-get update && apt-get install -y openssl" >&2
+		exit 1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
+
 echo "== local npm registry (verdaccio) in .cache/verdaccio"
 started=$(date +%s)
 bash scripts/ensure-verdaccio.sh >/dev/null
