@@ -3,7 +3,7 @@
  * sets of n8n's community-package scanner (@n8n/scan-community-package, run for real on the
  * unpacked tarball and on the source, as the scanner does before n8n verifies a package).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -100,4 +100,16 @@ test('the scanner does read the compiled code: a console call planted in it fail
 	} finally {
 		fs.writeFileSync(nodeFile, original);
 	}
+});
+
+test("prepublishOnly refuses to publish until the publisher has filled in author e-mail, repository and homepage", () => {
+	const script = path.join(PROJECT_DIR, 'scripts', 'check-publish-fields.js');
+	const refused = spawnSync(process.execPath, [script], { cwd: PROJECT_DIR, encoding: 'utf8' });
+	expect(refused.status).toBe(1);
+	for (const field of ['author.email', 'repository.url', 'homepage']) expect(refused.stderr).toContain(field);
+	const accepted = spawnSync(process.execPath, [script], { cwd: copyDir, encoding: 'utf8' });
+	expect(accepted.stderr).toBe('');
+	expect(accepted.status).toBe(0);
+	const prepublish = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.prepublishOnly;
+	expect(prepublish).toBe('node scripts/check-publish-fields.js && npm run build');
 });
