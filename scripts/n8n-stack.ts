@@ -17,7 +17,7 @@ export const PROJECT_DIR = path.resolve(__dirname, '..');
 export const PACKAGE_NAME = 'n8n-nodes-emarsys';
 export const NODE_TYPE = `${PACKAGE_NAME}.emarsys`;
 
-/** The throwaway login of the local n8n (documented in the README; never use it anywhere real). */
+/** The throwaway login of the local n8n (documented in the README and CONTRIBUTING.md; never use it anywhere real). */
 export const DEMO_OWNER = {
 	email: 'demo@example.com',
 	password: 'Emarsys-Demo-2026',
@@ -188,7 +188,7 @@ async function assertPortFree(port: number, what: string): Promise<void> {
 			reject(
 				new StackError(
 					error.code === 'EADDRINUSE'
-						? `Port ${port} (${what}) is already in use: stop whatever uses it, or choose another port (see README)`
+						? `Port ${port} (${what}) is already in use: stop whatever uses it, or choose another port (see CONTRIBUTING.md)`
 						: `Cannot use port ${port} (${what}): ${error.message}`,
 				),
 			),
