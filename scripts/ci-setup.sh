@@ -6,6 +6,7 @@
 #   - Redis and PostgreSQL for the queue-mode test (npm run test:e2e:queue); it creates, starts and
 #     removes its own throwaway instances, so the services the packages bring are not used
 #   - the n8n runtime cache: Node 24 + n8n 2.41.1 in .cache/n8n-runtime (about 4-6 minutes once)
+#   - n8n 1.123.81 on Node 22 in .cache/n8n-runtime-1.123.81, and verdaccio in .cache/verdaccio
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +43,22 @@ echo "== n8n runtime (Node 24 + n8n) in .cache/n8n-runtime"
 started=$(date +%s)
 bash scripts/ensure-n8n-runtime.sh >/dev/null
 echo "n8n runtime ready ($(( $(date +%s) - started )) s)"
+
+echo "== n8n 1.x runtime (Node 22 + n8n 1.123.81) in .cache/n8n-runtime-1.123.81"
+started=$(date +%s)
+EMARSYS_N8N_VERSION=1.123.81 bash scripts/ensure-n8n-runtime.sh >/dev/null
+echo "n8n 1.x runtime ready ($(( $(date +%s) - started )) s)"
+
+# The registry-install e2e test makes a throwaway TLS certificate with openssl.
+if ! command -v openssl >/dev/null 2>&1; then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "Missing: openssl. Install it once as root (Debian): apt-get update && apt-get install -y openssl" >&2
+		exit 1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
+
+echo "== local npm registry (verdaccio) in .cache/verdaccio"
+started=$(date +%s)
+bash scripts/ensure-verdaccio.sh >/dev/null
+echo "verdaccio ready ($(( $(date +%s) - started )) s)"

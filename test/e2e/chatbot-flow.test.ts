@@ -36,9 +36,12 @@ const demoEventId = String(
 
 let stack: E2eStack;
 
+/** Another n8n version than the default 2.41.1 (set by chatbot-flow-n8n1.test.ts). */
+const n8nVersion = process.env.E2E_N8N_VERSION || undefined;
+
 beforeAll(async () => {
 	// n8n logs at debug level here, so that the secret search below covers what it logs then.
-	stack = await startE2eStack({ env: { N8N_LOG_LEVEL: 'debug' } });
+	stack = await startE2eStack({ env: { N8N_LOG_LEVEL: 'debug' }, n8nVersion });
 });
 
 afterAll(async () => {
@@ -91,6 +94,7 @@ function expectOneCallPerStep(log: LogEntry[], generation: 'v2' | 'v3', email: s
 }
 
 test('n8n has loaded the package as the community node n8n-nodes-emarsys.emarsys, with both credential types', async () => {
+	if (n8nVersion) expect(stack.n8nVersion).toBe(n8nVersion);
 	const cookie = await restLogin(stack.n8nUrl);
 	const nodeTypes = (await (await fetch(`${stack.n8nUrl}/types/nodes.json`, { headers: { cookie } })).json()) as Array<{ name: string }>;
 	const names = nodeTypes.map((type) => type.name);

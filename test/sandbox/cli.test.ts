@@ -88,9 +88,9 @@ describe('npm run sandbox (sandbox/cli.ts as a process)', () => {
 		expect(await exited).toBe(0);
 	});
 
-	it('prints the seeded default credentials documented in the README', async () => {
+	it('prints the seeded default credentials documented in docs/sandbox.md', async () => {
 		const { output } = await start(['--port', '0'], {});
-		const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+		const readme = readFileSync(join(ROOT, 'docs', 'sandbox.md'), 'utf8');
 		for (const value of ['sandbox_api_user', 'sandbox-wsse-secret-7Qe2', 'sandbox_oidc_client', 'sandbox-oidc-secret-9Xk4']) {
 			expect(output()).toContain(value);
 			expect(readme).toContain(value);
