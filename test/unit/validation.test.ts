@@ -1,7 +1,7 @@
 import type { INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { normalizeKey, planCalls, type BatchEntry } from '../../nodes/Emarsys/helpers/batch';
+import { itemsOf, normalizeKey, planCalls, type BatchEntry, type Chunk } from '../../nodes/Emarsys/helpers/batch';
 import {
 	requireContactId,
 	requireFieldId,
@@ -121,7 +121,7 @@ describe('language', () => {
 
 describe('planning batch calls', () => {
 	const entry = (itemIndex: number, contactId: string, group = 'g', payload: unknown = contactId): BatchEntry => ({ itemIndex, group, contactId, payload });
-	const itemsOf = (chunks: Array<{ items: number[][] }>) => chunks.map((chunk) => chunk.items);
+	const itemsPerCall = (chunks: Array<Chunk<BatchEntry>>) => chunks.map((chunk) => chunk.entries.map((entry) => itemsOf(chunk, entry)));
 
 	it('cuts at 1000 entries per call, keeping input order', () => {
 		const entries = Array.from({ length: 2500 }, (_, i) => entry(i, `c${i}@example.com`));
@@ -133,24 +133,24 @@ describe('planning batch calls', () => {
 	it('cuts by payload bytes, and hands back an entry too large for any call', () => {
 		const entries = [entry(0, 'a', 'g', 'a'.repeat(600)), entry(1, 'b', 'g', 'b'.repeat(600)), entry(2, 'c', 'g', 'c'.repeat(600)), entry(3, 'd', 'g', 'd'.repeat(2000))];
 		const { chunks, tooLarge } = planCalls(entries, 'separate', 1300);
-		expect(itemsOf(chunks)).toEqual([[[0], [1]], [[2]]]);
+		expect(itemsPerCall(chunks)).toEqual([[[0], [1]], [[2]]]);
 		expect(tooLarge.map((large) => large.entry.itemIndex)).toEqual([3]);
 		expect(tooLarge[0].bytes).toBe(2003);
 	});
 
 	it('keeps groups apart, in first-seen order', () => {
 		const { chunks } = planCalls([entry(0, 'a', 'x'), entry(1, 'b', 'y'), entry(2, 'c', 'x')], 'separate', 1000);
-		expect(itemsOf(chunks)).toEqual([[[0], [2]], [[1]]]);
+		expect(itemsPerCall(chunks)).toEqual([[[0], [2]], [[1]]]);
 	});
 
 	it('writes: a contact named again starts a new call (the later item wins)', () => {
 		const { chunks } = planCalls([entry(0, 'a'), entry(1, 'b'), entry(2, 'A'), entry(3, 'c')], 'separate', 1000);
-		expect(itemsOf(chunks)).toEqual([[[0], [1]], [[2], [3]]]);
+		expect(itemsPerCall(chunks)).toEqual([[[0], [1]], [[2], [3]]]);
 	});
 
 	it('reads: items naming the same contact share one entry', () => {
 		const { chunks } = planCalls([entry(0, 'a'), entry(1, 'b'), entry(2, 'A'), entry(3, 'c')], 'share', 1000);
-		expect(itemsOf(chunks)).toEqual([[[0, 2], [1], [3]]]);
+		expect(itemsPerCall(chunks)).toEqual([[[0, 2], [1], [3]]]);
 	});
 
 	it('compares keys like Emarsys: text case-insensitively, numbers by value', () => {

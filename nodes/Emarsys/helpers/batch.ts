@@ -42,19 +42,24 @@ export interface BatchCall<E extends BatchEntry, A> {
 	outcomes: (entries: E[], answer: A) => EntryOutcome[];
 }
 
-/** Entries of one call, and for each the items it stands for. */
+/** The entries of one call. */
 export interface Chunk<E> {
 	entries: E[];
-	items: number[][];
-	bytes: number;
-	/** The contacts (normalized keys) of `entries`. */
-	contacts: Set<string>;
+	/** Further items naming an entry's contact (reads: they share its outcome). */
+	sharing: Map<E, number[]>;
 }
 
-/** The calls of one group, and (when items share contacts) the items of each contact sent. */
+/** A group while its calls are planned: the last call's size and contacts, and each contact's entry (reads). */
 interface Group<E> {
 	chunks: Array<Chunk<E>>;
-	itemsOfContact: Map<string, number[]>;
+	bytes: number;
+	contacts: Set<string>;
+	entryOfContact: Map<string, { chunk: Chunk<E>; entry: E }>;
+}
+
+/** The items an entry of a call stands for: its own, then those sharing its contact. */
+export function itemsOf<E extends BatchEntry>(chunk: Chunk<E>, entry: E): number[] {
+	return [entry.itemIndex, ...(chunk.sharing.get(entry) ?? [])];
 }
 
 /** Room left in a payload for what surrounds the entries (key_id, brackets, commas). */
@@ -77,11 +82,11 @@ export async function sendInBatches<E extends BatchEntry, A>(
 		try {
 			answer = await call.send(chunk.entries);
 		} catch (error) {
-			for (const items of chunk.items) for (const i of items) results.fail(i, error);
+			for (const entry of chunk.entries) for (const i of itemsOf(chunk, entry)) results.fail(i, error);
 			continue;
 		}
 		const outcomes = call.outcomes(chunk.entries, answer);
-		chunk.items.forEach((items, position) => record(results, items, outcomes[position]));
+		chunk.entries.forEach((entry, position) => record(results, itemsOf(chunk, entry), outcomes[position]));
 	}
 }
 
@@ -116,35 +121,34 @@ export function planCalls<E extends BatchEntry>(
 			continue;
 		}
 		let group = groups.get(entry.group);
-		if (!group) groups.set(entry.group, (group = { chunks: [], itemsOfContact: new Map() }));
+		if (!group) groups.set(entry.group, (group = { chunks: [], bytes: 0, contacts: new Set(), entryOfContact: new Map() }));
 		const contact = normalizeKey(entry.contactId);
-		const sharing = sameContact === 'share' ? group.itemsOfContact.get(contact) : undefined;
-		if (sharing) {
-			sharing.push(entry.itemIndex);
+		const shared = sameContact === 'share' ? group.entryOfContact.get(contact) : undefined;
+		if (shared) {
+			const sharing = shared.chunk.sharing.get(shared.entry);
+			if (sharing) sharing.push(entry.itemIndex);
+			else shared.chunk.sharing.set(shared.entry, [entry.itemIndex]);
 			continue;
 		}
-		const items = addToLastChunk(group.chunks, entry, contact, bytes, maxBytes);
-		if (sameContact === 'share') group.itemsOfContact.set(contact, items);
+		const chunk = addToLastChunk(group, entry, contact, bytes, maxBytes);
+		if (sameContact === 'share') group.entryOfContact.set(contact, { chunk, entry });
 	}
 	return { chunks: [...groups.values()].flatMap((group) => group.chunks), tooLarge };
 }
 
-/**
- * Puts an entry into the last call of its group, or into a new call when that one is full or
- * already names the contact. Returns the entry's list of items.
- */
-function addToLastChunk<E extends BatchEntry>(chunks: Array<Chunk<E>>, entry: E, contact: string, bytes: number, maxBytes: number): number[] {
-	let chunk = chunks[chunks.length - 1];
-	if (!chunk || chunk.entries.length >= MAX_BATCH_SIZE || chunk.bytes + bytes > maxBytes || chunk.contacts.has(contact)) {
-		chunk = { entries: [], items: [], bytes: 0, contacts: new Set() };
-		chunks.push(chunk);
+/** Puts an entry into the last call of its group, or into a new call when that one is full or already names the contact. */
+function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact: string, bytes: number, maxBytes: number): Chunk<E> {
+	let chunk = group.chunks[group.chunks.length - 1];
+	if (!chunk || chunk.entries.length >= MAX_BATCH_SIZE || group.bytes + bytes > maxBytes || group.contacts.has(contact)) {
+		chunk = { entries: [], sharing: new Map() };
+		group.chunks.push(chunk);
+		group.bytes = 0;
+		group.contacts = new Set();
 	}
-	const items = [entry.itemIndex];
-	chunk.contacts.add(contact);
 	chunk.entries.push(entry);
-	chunk.items.push(items);
-	chunk.bytes += bytes;
-	return items;
+	group.contacts.add(contact);
+	group.bytes += bytes;
+	return chunk;
 }
 
 /**

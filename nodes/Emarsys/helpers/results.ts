@@ -11,8 +11,8 @@ import { emarsysErrorForItem } from '../transport';
  * With it, every failed input item yields exactly one error item; nothing is dropped.
  */
 export class ItemResults {
-	/** Per input item: its outputs. */
-	private readonly outputs: IDataObject[][];
+	/** Per input item: its outputs (none yet: undefined). */
+	private readonly outputs: Array<IDataObject[] | undefined>;
 
 	private readonly errors: Array<NodeApiError | NodeOperationError | undefined>;
 
@@ -25,7 +25,7 @@ export class ItemResults {
 		ctx: IExecuteFunctions,
 		readonly count: number,
 	) {
-		this.outputs = Array.from({ length: count }, () => []);
+		this.outputs = new Array(count);
 		this.errors = new Array(count).fill(undefined);
 		this.continueOnFail = ctx.continueOnFail();
 		this.node = ctx.getNode();
@@ -33,18 +33,19 @@ export class ItemResults {
 
 	add(itemIndex: number, json: IDataObject | IDataObject[]): void {
 		if (this.errors[itemIndex]) return;
-		if (Array.isArray(json)) this.outputs[itemIndex].push(...json);
-		else this.outputs[itemIndex].push(json);
+		const outputs = (this.outputs[itemIndex] ??= []);
+		if (Array.isArray(json)) outputs.push(...json);
+		else outputs.push(json);
 	}
 
 	/** The outputs recorded for an item so far. */
 	outputsOf(itemIndex: number): readonly IDataObject[] {
-		return this.outputs[itemIndex];
+		return this.outputs[itemIndex] ?? [];
 	}
 
 	/** Replaces each output of an item by what `transform` makes of it. */
 	mapOutputs(itemIndex: number, transform: (json: IDataObject) => IDataObject): void {
-		this.outputs[itemIndex] = this.outputs[itemIndex].map(transform);
+		this.outputs[itemIndex] = this.outputs[itemIndex]?.map(transform);
 	}
 
 	failed(itemIndex: number): boolean {
@@ -56,7 +57,7 @@ export class ItemResults {
 		const wrapped = toNodeError(this.node, error, itemIndex);
 		if (!this.continueOnFail) throw wrapped;
 		this.errors[itemIndex] = wrapped;
-		this.outputs[itemIndex] = [];
+		this.outputs[itemIndex] = undefined;
 	}
 
 	/** Runs synchronous `work` for one item (its checks), recording any error it throws as that item's error. */
@@ -89,7 +90,7 @@ export class ItemResults {
 				items.push({ json: { error: error.message }, error, pairedItem: { item: index } });
 				continue;
 			}
-			for (const json of this.outputs[index]) items.push({ json, pairedItem: { item: index } });
+			for (const json of this.outputs[index] ?? []) items.push({ json, pairedItem: { item: index } });
 		}
 		return items;
 	}

@@ -118,6 +118,15 @@ export async function executeGetData(
 function readInputs(ctx: IExecuteFunctions, items: INodeExecutionData[], results: ItemResults, withLabels: boolean): Map<number, ReadInput> {
 	const params = new ParameterReader(ctx);
 	const inputs = new Map<number, ReadInput>();
+	// A field list given without expression is the same array for every item: checked once.
+	const checkedFieldLists = new WeakMap<object, string[]>();
+	const fieldsOf = (i: number, value: unknown): string[] => {
+		const known = value && typeof value === 'object' ? checkedFieldLists.get(value) : undefined;
+		if (known) return known;
+		const fields = requireFieldIds(results.node, i, 'fields', value, MAX_FIELDS_PER_CALL);
+		if (value && typeof value === 'object') checkedFieldLists.set(value, fields);
+		return fields;
+	};
 	for (let i = 0; i < items.length; i++) {
 		results.check(i, () => {
 			const options = params.get<IDataObject>('options', i, {});
@@ -126,7 +135,7 @@ function readInputs(ctx: IExecuteFunctions, items: INodeExecutionData[], results
 			inputs.set(i, {
 				keyId: requireKeyId(results.node, i, params.get('keyId', i)),
 				contactId: requireContactId(results.node, i, params.get('contactId', i)),
-				fields: requireFieldIds(results.node, i, 'fields', params.get('fields', i, []), MAX_FIELDS_PER_CALL),
+				fields: fieldsOf(i, params.get('fields', i, [])),
 				outputKeys,
 				language: withLabels ? requireLanguage(results.node, i, options.language) : 'en',
 			});

@@ -94,24 +94,13 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const results = new ItemResults(this, items.length);
 	const params = new ParameterReader(this);
 	const autoMap = params.get<string>('columns.mappingMode', 0, 'defineBelow') === 'autoMapInputData';
-	const inputs: ContactInput[] = [];
-	for (let i = 0; i < items.length; i++) {
-		results.check(i, () => {
-			inputs[i] = {
-				keyId: requireKeyId(results.node, i, params.get('keyId', i)),
-				contactId: optionalContactId(results.node, i, params.get('contactId', i, '')),
-				values: autoMap ? items[i].json : (params.get<IDataObject | null>('columns.value', i, {}) ?? {}),
-				create: params.get('createIfMissing', i, true),
-			};
-		});
-	}
-
+	const keyIdOf = (i: number) => params.get<unknown>('keyId', i);
 	let fields: EmarsysField[] | undefined;
-	if (inputs.some((input) => autoMap || needsFieldListForKey(input.keyId))) {
+	if (autoMap || items.some((_, i) => needsFieldListForKey(String(keyIdOf(i) ?? '').trim()))) {
 		try {
 			fields = await getFieldList(client);
 		} catch (error) {
-			inputs.forEach((_, i) => results.fail(i, error));
+			items.forEach((_, i) => results.fail(i, error));
 			return results.toItems();
 		}
 	}
@@ -120,7 +109,17 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		multiChoiceIds: new Set(autoMap && fields ? fields.filter(isMultiChoice).map((field) => String(field.id)) : []),
 	};
 	const entries: ContactEntry[] = [];
-	inputs.forEach((input, i) => results.check(i, () => entries.push(contactEntry(results, i, input, fields, mapping))));
+	for (let i = 0; i < items.length; i++) {
+		results.check(i, () => {
+			const input: ContactInput = {
+				keyId: requireKeyId(results.node, i, keyIdOf(i)),
+				contactId: optionalContactId(results.node, i, params.get('contactId', i, '')),
+				values: autoMap ? items[i].json : (params.get<IDataObject | null>('columns.value', i, {}) ?? {}),
+				create: params.get('createIfMissing', i, true),
+			};
+			entries.push(contactEntry(results, i, input, fields, mapping));
+		});
+	}
 
 	await sendInBatches<ContactEntry, BatchWriteAnswer>(entries, results, {
 		sameContact: 'separate',
@@ -146,21 +145,23 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 function contactEntry(results: ItemResults, i: number, input: ContactInput, fields: EmarsysField[] | undefined, mapping: FieldMapping): ContactEntry {
 	const keyColumn = keyColumnOf(input.keyId, fields);
 	if (keyColumn === undefined) throw inputError(results.node, i, 'keyId', `the account has no field with string ID "${input.keyId}"`);
-	const contact: IDataObject = {};
-	for (const [key, value] of Object.entries(input.values)) {
+	const payload: IDataObject = {};
+	for (const key in input.values) {
+		const value = input.values[key];
 		const fieldId = mapping.fieldIdOf(key);
 		if (fieldId === undefined || value === undefined || value === null || isInternalKey(fieldId)) continue;
 		if (!/^\d+$/.test(fieldId)) {
 			throw inputError(results.node, i, 'columns', `"${key}" is not a field ID (Emarsys field IDs are whole numbers)`, 'Refresh the field list of Contact Data.');
 		}
-		contact[fieldId] = toEmarsysValue(value, mapping.multiChoiceIds.has(fieldId)) as IDataObject[string];
+		payload[fieldId] = toEmarsysValue(value, mapping.multiChoiceIds.has(fieldId)) as IDataObject[string];
 	}
-	const mapped = isInternalKey(keyColumn) ? input.values[keyColumn] : contact[keyColumn];
+	const mapped = isInternalKey(keyColumn) ? input.values[keyColumn] : payload[keyColumn];
 	const contactId = input.contactId || optionalContactId(results.node, i, mapped ?? '');
 	if (contactId === '') {
 		throw inputError(results.node, i, 'contactId', `no value for the key field ${input.keyId}`, 'Fill in Contact ID, or map a value to the key field in Contact Data.');
 	}
-	const payload = isInternalKey(keyColumn) ? { [keyColumn]: contactId, ...contact } : { ...contact, [keyColumn]: contactId };
+	// The key value goes in as given by Contact ID (id / uid: as the contact's internal ID).
+	payload[keyColumn] = contactId;
 	if (Object.keys(payload).length > MAX_VALUES_PER_CONTACT) {
 		throw inputError(results.node, i, 'columns', `${Object.keys(payload).length} field values; Emarsys accepts at most ${MAX_VALUES_PER_CONTACT} per contact`);
 	}
