@@ -6,7 +6,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { AUTHS, apiCalls, jsonOf, run, startEnv, type Env } from './setup';
+import { AUTHS, apiCalls, credentialsFor, jsonOf, run, startEnv, type Env } from './setup';
 
 let env: Env;
 beforeAll(async () => {
@@ -37,6 +37,27 @@ async function addBulkContacts(count: number): Promise<void> {
 }
 
 describe.each(AUTHS)('with %s credentials', (auth) => {
+	it('the segment locator lists the segments by name, filtered by the typed text', async () => {
+		env.harness.clearCredentials();
+		const search = async (filter?: string) =>
+			await env.harness.listSearch({
+				nodeType: 'emarsys',
+				method: 'searchSegments',
+				filter,
+				parameters: { authentication: auth, resource: 'segment', operation: 'getContacts' },
+				credentials: credentialsFor(env.sandbox, auth),
+			});
+		expect((await search()).results).toEqual([
+			{ name: 'Contacts with an e-mail address (900003)', value: '900003' },
+			{ name: 'Customers in Hungary (900004)', value: '900004' },
+			{ name: 'Gold members (900002)', value: '900002' },
+			{ name: 'Opted-in contacts (900001)', value: '900001' },
+		]);
+		expect((await search('GOLD')).results).toEqual([{ name: 'Gold members (900002)', value: '900002' }]);
+		expect((await search('900001')).results.map((o) => o.value)).toEqual(['900001']);
+		expect((await apiCalls(env.sandbox)).map((c) => [c.endpoint, c.auth])).toEqual(Array(3).fill(['filter', auth === 'wsse' ? 'wsse' : 'bearer']));
+	});
+
 	it('segment.getAll lists the segments; Limit keeps the first ones', async () => {
 		const all = await run(env, auth, { resource: 'segment', operation: 'getAll', returnAll: true });
 		expect(all.error).toBeUndefined();
