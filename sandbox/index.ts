@@ -420,7 +420,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 			store: state.store,
 			api,
 		};
-		const reply = route(ctx);
+		const evaluating = segments[0] === 'filter' && segments[2] === 'contacts' && segments.length === 3 && state.faults.takeSegmentEvaluating();
+		const reply = evaluating ? fail(202, 10001, 'The segment is currently evaluated.') : route(ctx);
 		// Fault: Emarsys processed the request, then the answer never reached the client.
 		if (state.faults.takeLostAnswer(segments.join('/'))) {
 			entry.fault = 'lostAnswer';

@@ -13,8 +13,10 @@
  *    is 1000000"; `offset` "The offset of the first contact ID is 0";
  *  - its errors: 404 / 10002 "The segment specified does not exist."; 400 / 10001 "Offset must
  *    be zero, or a positive number.", "Limit must be a positive number.", "Limit is a required
- *    parameter.", "Limit must be less than 1000000."; (202 / 10001 "The segment is currently
- *    evaluated." and 423 / 10003 while a segment runs: not simulated, the sandbox evaluates at once);
+ *    parameter.", "Limit must be less than 1000000."; 202 / 10001 "The segment is currently
+ *    evaluated." ("Call this resource again until you see the result"; the fault knob
+ *    `segmentEvaluatingCount` makes the next calls answer it, see faults.ts); 423 / 10003 "The
+ *    admin already running a segment" is not simulated;
  *  - `filter/{id}/contacts/{contactId}` takes the internal contact id (`id`) and answers
  *    `data: true` when the segment includes the contact, otherwise `data: false`.
  * Chosen (docs silent):

@@ -257,6 +257,19 @@ describe('batching and errors', () => {
 		expect(lookup.error?.message).toMatch(/replyCode 10002/);
 	});
 
+	it('while Emarsys evaluates the segment (202 / 10001) getContacts calls again until the result comes', async () => {
+		await env.sandbox.setFaults({ segmentEvaluatingCount: 2 });
+		const { items, error } = await run(env, 'wsse', { resource: 'segment', operation: 'getContacts', segmentId: rl('900001'), returnAll: true });
+		expect(error).toBeUndefined();
+		expect(jsonOf(items).map((c) => c.id)).toEqual(['100001', '100002', '100004']);
+		const calls = await apiCalls(env.sandbox);
+		expect(calls.map((c) => [c.status, c.replyCode, c.query.offset])).toEqual([
+			[202, 10001, '0'],
+			[202, 10001, '0'],
+			[200, 0, '0'],
+		]);
+	}, 30_000);
+
 	it('containsContact: an unknown or ambiguous contact fails its item (2008 / 2010), the others are looked up', async () => {
 		const { items, error } = await run(
 			env,

@@ -59,6 +59,14 @@ describe('segments (filter)', () => {
 		}
 	});
 
+	it('the segmentEvaluatingCount fault answers 202 / 10001 for the next segment-contact listings only', async () => {
+		await sb.setFaults({ segmentEvaluatingCount: 1 });
+		expect((await get('filter/900002/contacts/100001')).data.data).toBe(true);
+		const evaluating = await get('filter/900002/contacts?limit=5');
+		expect([evaluating.status, evaluating.data]).toEqual([202, { replyCode: 10001, replyText: 'The segment is currently evaluated.', data: '' }]);
+		expect((await get('filter/900002/contacts?limit=5')).data.data).toEqual(['100001']);
+	});
+
 	it('looks up a contact: true when the segment includes it, false otherwise; unknown segment 404', async () => {
 		expect((await get('filter/900001/contacts/100001')).data.data).toBe(true);
 		expect((await get('filter/900001/contacts/100003')).data.data).toBe(false);

@@ -70,6 +70,9 @@ export function hintFor(status: number | undefined, replyCode: number | undefine
 		const eventId = /^event\/([^/]+)\/trigger/.exec(endpoint)?.[1] ?? '';
 		return `No Automation Center program or email uses the external event ${eventId}, so triggering it starts nothing. In Emarsys, use the event in a launched program (entry "External event") or in an email sent "On External Event", then trigger it again.`;
 	}
+	if (replyCode === 10001 && status === 202) {
+		return 'Emarsys was still evaluating the segment after about 3 minutes of asking again. Run the node again later; large segments can take a while.';
+	}
 	if (replyCode !== undefined && REPLY_CODE_HINTS[replyCode]) return REPLY_CODE_HINTS[replyCode];
 	switch (status) {
 		case 401:

@@ -1,11 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeApiError, sleep, updateDisplayOptions } from 'n8n-workflow';
 
 import { readPages, wantedCount } from '../../helpers/paging';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireSegmentId } from '../../helpers/validation';
-import type { EmarsysClient } from '../../transport';
+import type { EmarsysClient, EmarsysFailure } from '../../transport';
+import { backoffMs } from '../../transport/waits';
 import { optionsCollection, returnAllProperties } from '../common.descriptions';
 import { segmentProperty } from './segment.descriptions';
 
@@ -30,11 +31,36 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		await results.run(i, async () => {
 			const segmentId = requireSegmentId(results.node, i, params.get('segmentId', i, undefined, { extractValue: true }));
 			const ids = await readPages(wantedCount(params, i), SEGMENT_PAGE_SIZE, async (offset, limit) => {
-				const reply = await client.request<unknown[]>({ method: 'GET', endpoint: `filter/${segmentId}/contacts`, qs: { offset, limit }, retryable: true, itemIndex: i });
+				const reply = await requestEvaluated(() =>
+					client.request<unknown[]>({ method: 'GET', endpoint: `filter/${segmentId}/contacts`, qs: { offset, limit }, retryable: true, itemIndex: i }),
+				);
 				return Array.isArray(reply.data) ? reply.data : [];
 			});
 			results.add(i, ids.map((id) => ({ segmentId, id: String(id) })));
 		});
 	}
 	return results.toItems();
+}
+
+/** Calls made while Emarsys evaluates a segment before the node gives up (waits of about 1, 2, 4 … 60 s: some 3 minutes in all). */
+const MAX_EVALUATION_CALLS = 9;
+
+/**
+ * Emarsys evaluates a segment before it lists its contacts, and meanwhile answers HTTP 202,
+ * replyCode 10001 "The segment is currently evaluated." — to be called again until the result
+ * comes (API reference, "List Contacts in a Segment"). Any other answer, or the last 202, ends it.
+ */
+async function requestEvaluated<T>(call: () => Promise<T>): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		const outcome = await call().then(
+			(value) => ({ value }),
+			(error: unknown) => ({ error }),
+		);
+		if ('value' in outcome) return outcome.value;
+		const { error } = outcome;
+		const failure = error instanceof NodeApiError ? (error.context.failure as EmarsysFailure | undefined) : undefined;
+		// Only the client's own errors reach here: they already carry the item and a hint.
+		if (failure?.status !== 202 || failure.replyCode !== 10001 || attempt >= MAX_EVALUATION_CALLS) throw error as NodeApiError;
+		await sleep(backoffMs(attempt - 1));
+	}
 }
