@@ -24,6 +24,13 @@ export interface FaultSettings {
 	 * connection is closed without an answer: "processed, but the answer was lost".
 	 */
 	lostAnswer?: { count: number; endpoint?: string };
+	/**
+	 * The next N requests for a segment's contacts (`GET filter/{id}/contacts`) answer HTTP 202,
+	 * replyCode 10001 "The segment is currently evaluated." — what Emarsys answers while it runs
+	 * the segment ("Call this resource again until you see the result", api docs "Listing
+	 * Contacts in a Segment").
+	 */
+	segmentEvaluatingCount?: number;
 }
 
 export interface FaultState extends FaultSettings {
@@ -61,6 +68,7 @@ export class Faults {
 			num('slowMs', 0, 600_000),
 			num('clockSkewSeconds', -100 * 366 * 86400, 100 * 366 * 86400),
 			num('rateLimitForSeconds', 0, 86_400),
+			num('segmentEvaluatingCount', 0, 1_000_000),
 		].filter(Boolean);
 		if (errors.length) return errors[0];
 		if ('errorRate' in o) {
@@ -114,6 +122,14 @@ export class Faults {
 		if (!la || la.count <= 0 || (la.endpoint !== undefined && la.endpoint !== endpoint)) return false;
 		la.count--;
 		return true;
+	}
+
+	takeSegmentEvaluating(): boolean {
+		if (this.state.segmentEvaluatingCount && this.state.segmentEvaluatingCount > 0) {
+			this.state.segmentEvaluatingCount--;
+			return true;
+		}
+		return false;
 	}
 
 	takeMalformed(): boolean {

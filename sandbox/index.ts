@@ -31,6 +31,10 @@ import { fail, type Reply, type RouteContext } from './http';
 import { RequestLog, type LogEntry } from './log';
 import { RateLimiter, type RateState } from './ratelimit';
 import { getData, putContact } from './routes/contacts';
+import { deleteContacts } from './routes/contactDelete';
+import { queryContacts } from './routes/contactQuery';
+import { createEvent, createField } from './routes/creation';
+import { listSegmentContacts, listSegments, lookUpSegmentContact } from './routes/segments';
 import { listEvents, triggerEvent } from './routes/events';
 import { listChoices, listFields, listMultiChoices } from './routes/fields';
 import { handleHook } from './routes/hooks';
@@ -213,15 +217,20 @@ function route(ctx: RouteContext): Reply {
 		m === method ? handler() : fail(501, 1, 'This feature has not been implemented yet.');
 
 	if (is('settings')) return only('GET', () => getSettings(ctx));
-	if (is('field')) return only('GET', () => listFields('en'));
+	if (is('field')) return m === 'POST' ? createField(ctx) : only('GET', () => listFields('en'));
 	if (is('field', 'translate', '*')) return only('GET', () => listFields(s[2]));
 	if (is('field', 'choices')) return only('GET', () => listMultiChoices(ctx));
 	if (is('field', '*', 'choice')) return only('GET', () => listChoices(s[1], 'en'));
 	if (is('field', '*', 'choice', 'translate', '*')) return only('GET', () => listChoices(s[1], s[4]));
-	if (is('event')) return only('GET', () => listEvents());
+	if (is('event')) return m === 'POST' ? createEvent(ctx) : only('GET', () => listEvents(ctx));
 	if (is('event', '*', 'trigger')) return only('POST', () => triggerEvent(ctx, s[1]));
 	if (is('contact', 'getdata')) return only('POST', () => getData(ctx));
 	if (is('contact')) return only('PUT', () => putContact(ctx));
+	if (is('contact', 'delete')) return only('POST', () => deleteContacts(ctx));
+	if (is('contact', 'query')) return only('GET', () => queryContacts(ctx));
+	if (is('filter')) return only('GET', () => listSegments());
+	if (is('filter', '*', 'contacts')) return only('GET', () => listSegmentContacts(ctx, s[1]));
+	if (is('filter', '*', 'contacts', '*')) return only('GET', () => lookUpSegmentContact(ctx, s[1], s[3]));
 	return fail(404, 1, 'Not Found');
 }
 
@@ -394,7 +403,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 			await finish(auth.failure === 'stale_created' ? fail(401, 1, 'Unauthorized Time frame is invalid') : errorFor(401));
 			return;
 		}
-		const forbidden = checkPermission(state.auth.permissionsOf(api === 'v2' ? 'wsse' : 'oidc', auth.user ?? ''), segments);
+		const forbidden = checkPermission(state.auth.permissionsOf(api === 'v2' ? 'wsse' : 'oidc', auth.user ?? ''), segments, method);
 		if (forbidden) {
 			await finish(forbidden);
 			return;
@@ -411,7 +420,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 			store: state.store,
 			api,
 		};
-		const reply = route(ctx);
+		const evaluating = segments[0] === 'filter' && segments[2] === 'contacts' && segments.length === 3 && state.faults.takeSegmentEvaluating();
+		const reply = evaluating ? fail(202, 10001, 'The segment is currently evaluated.') : route(ctx);
 		// Fault: Emarsys processed the request, then the answer never reached the client.
 		if (state.faults.takeLostAnswer(segments.join('/'))) {
 			entry.fault = 'lostAnswer';

@@ -17,7 +17,10 @@
  *  - the 403 body is the Emarsys envelope with replyCode 1 (the code Emarsys uses for its other
  *    status-level errors, e.g. 401 "Credentials are invalid") and replyText "Forbidden";
  *  - permission names are the endpoints' own names (`contact.getdata`, `event.trigger`, …); a
- *    group name (`contacts`, `fields`, `events`, `settings`) grants every endpoint of the group;
+ *    group name (`contacts`, `fields`, `events`, `segments`, `settings`) grants every endpoint
+ *    of the group; creating a field or an event (`POST field`, `POST event`) is its own
+ *    permission (`field.create`, `event.create`), as is deleting contacts (`contact.delete`,
+ *    the example Hightouch's guide gives);
  *  - the seeded WSSE user and OIDC client hold every permission (settings included), so
  *    existing clients keep working; users added through `POST /__sandbox/users` hold only what
  *    they are given. Authentication is checked first: a wrong secret is a 401, never a 403.
@@ -26,9 +29,10 @@ import { fail, type Reply } from './http';
 
 /** Every permission an endpoint of the sandbox can need, by group. */
 export const PERMISSION_GROUPS: Readonly<Record<string, readonly string[]>> = {
-	contacts: ['contact.getdata', 'contact.update'],
-	fields: ['field.list', 'field.choices'],
-	events: ['event.list', 'event.trigger'],
+	contacts: ['contact.getdata', 'contact.update', 'contact.query', 'contact.delete'],
+	fields: ['field.list', 'field.choices', 'field.create'],
+	events: ['event.list', 'event.trigger', 'event.create'],
+	segments: ['segment.list', 'segment.contacts'],
 	settings: ['settings'],
 };
 
@@ -49,19 +53,23 @@ export function expandPermissions(names: unknown): Set<string> | string {
 }
 
 /** The permission a route needs (segments below /api/vN/), or undefined for an unknown route. */
-export function permissionForRoute(segments: readonly string[]): string | undefined {
+export function permissionForRoute(segments: readonly string[], method = 'GET'): string | undefined {
 	const [first, second] = segments;
 	if (first === 'settings') return 'settings';
+	if (first === 'field' && segments.length === 1 && method === 'POST') return 'field.create';
 	if (first === 'field') return segments.includes('choice') || second === 'choices' ? 'field.choices' : 'field.list';
+	if (first === 'event' && segments.length === 1 && method === 'POST') return 'event.create';
 	if (first === 'event') return segments[2] === 'trigger' ? 'event.trigger' : 'event.list';
+	if (first === 'contact' && (second === 'delete' || second === 'query')) return `contact.${second}`;
 	if (first === 'contact') return second === 'getdata' ? 'contact.getdata' : 'contact.update';
+	if (first === 'filter') return segments.length === 1 ? 'segment.list' : 'segment.contacts';
 	return undefined;
 }
 
 /** 403 when `granted` (undefined = everything) lacks the route's permission. */
-export function checkPermission(granted: ReadonlySet<string> | undefined, segments: readonly string[]): Reply | undefined {
+export function checkPermission(granted: ReadonlySet<string> | undefined, segments: readonly string[], method = 'GET'): Reply | undefined {
 	if (granted === undefined) return undefined;
-	const needed = permissionForRoute(segments);
+	const needed = permissionForRoute(segments, method);
 	if (needed === undefined || granted.has(needed)) return undefined;
 	return fail(403, 1, 'Forbidden');
 }

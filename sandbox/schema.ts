@@ -31,13 +31,32 @@ export interface FieldError {
 
 const byId = new Map<number, SeedField>();
 const byStringId = new Map<string, SeedField>();
-for (const f of SEED_FIELDS) {
+/** Fields created through `POST field` (see routes/creation.ts); shared by the sandboxes of one process. */
+let createdFields: SeedField[] = [];
+
+function register(f: SeedField): void {
 	byId.set(f.id, f);
 	byStringId.set(f.string_id.toLowerCase(), f);
 }
+SEED_FIELDS.forEach(register);
 
 export function allFields(): readonly SeedField[] {
-	return SEED_FIELDS;
+	return createdFields.length ? [...SEED_FIELDS, ...createdFields] : SEED_FIELDS;
+}
+
+/** Adds a field created through the API. */
+export function addField(f: SeedField): void {
+	createdFields.push(f);
+	register(f);
+}
+
+/** Forgets the fields created through the API (the seed fields stay). */
+export function resetCreatedFields(): void {
+	for (const f of createdFields) {
+		byId.delete(f.id);
+		byStringId.delete(f.string_id.toLowerCase());
+	}
+	createdFields = [];
 }
 
 export function isChoiceField(f: SeedField): boolean {

@@ -346,6 +346,28 @@ export const SEED_CONTACTS: readonly SeedContact[] = [
 	},
 ];
 
+/**
+ * A segment (Emarsys "filter"): the contacts whose stored field value meets a criterion, in
+ * contact ID order. Chosen: one contact criterion per segment (equals a stored value, or not
+ * empty); segment ids 900001+ (integers, as "List Segments" types them).
+ */
+export interface SeedSegment {
+	id: number;
+	name: string;
+	criterion: { fieldId: string; equals?: number | string; notEmpty?: true };
+}
+
+export const SEED_SEGMENTS: readonly SeedSegment[] = [
+	// Ada, Alan, Sam (opt-in 1 = True).
+	{ id: 900001, name: 'Opted-in contacts', criterion: { fieldId: '31', equals: 1 } },
+	// Ada (membership tier 3 = Gold).
+	{ id: 900002, name: 'Gold members', criterion: { fieldId: '10503', equals: 3 } },
+	// Every contact with an e-mail address (all seeded contacts, and every contact created by e-mail).
+	{ id: 900003, name: 'Contacts with an e-mail address', criterion: { fieldId: '3', notEmpty: true } },
+	// Nobody (country 75 = Hungary).
+	{ id: 900004, name: 'Customers in Hungary', criterion: { fieldId: '14', equals: 75 } },
+];
+
 export const SEED_SETTINGS = {
 	id: 700001,
 	environment: 'sandbox.emarsys.local',

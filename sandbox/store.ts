@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, readFileSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
-import { SEED_CONTACTS } from './seed';
-import { findField, indexKey, renderValue, type StoredValue } from './schema';
+import { SEED_CONTACTS, SEED_EVENTS, type SeedEvent } from './seed';
+import { findField, indexKey, renderValue, resetCreatedFields, type StoredValue } from './schema';
 
 export interface StoredContact {
 	id: number;
@@ -58,6 +58,8 @@ export class ContactStore {
 	private triggers: TriggerRecord[] = [];
 	private triggerIds = new Set<string>();
 	private triggerSeq = 0;
+	/** External events: the seeded ones, then those created through `POST event`. */
+	private eventList: SeedEvent[] = [...SEED_EVENTS];
 	private persistTimer: NodeJS.Timeout | undefined;
 	private writing: Promise<void> | undefined;
 	private writeAgain = false;
@@ -87,6 +89,8 @@ export class ContactStore {
 
 	private seed(): void {
 		this.clear();
+		this.eventList = [...SEED_EVENTS];
+		resetCreatedFields();
 		let max = 0;
 		for (const c of SEED_CONTACTS) {
 			this.insert(c.id, c.uid, Object.entries(c.fields));
@@ -188,6 +192,29 @@ export class ContactStore {
 	update(contact: StoredContact, values: Array<[string, StoredValue]>): void {
 		for (const [fieldId, value] of values) this.setField(contact, fieldId, value);
 		this.changed();
+	}
+
+	/** Deletes a contact: its id, uid and field values are gone. */
+	delete(contact: StoredContact): void {
+		for (const fieldId of [...contact.fields.keys()]) this.setField(contact, fieldId, null);
+		this.contacts.delete(contact.id);
+		this.byUid.delete(contact.uid);
+		this.changed();
+	}
+
+	/** Every contact, in contact id order. */
+	list(): StoredContact[] {
+		return [...this.contacts.values()].sort((a, b) => a.id - b.id);
+	}
+
+	// ---- external events (created ones are not persisted) ----
+
+	events(): readonly SeedEvent[] {
+		return this.eventList;
+	}
+
+	addEvent(event: SeedEvent): void {
+		this.eventList.push(event);
 	}
 
 	view(contact: StoredContact): ContactView {

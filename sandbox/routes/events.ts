@@ -48,7 +48,6 @@
  *  - trigger_id deduplication is per event id; triggers are recorded for tests at
  *    `GET /__sandbox/triggers` (`duplicate: true` marks ignored ones).
  */
-import { SEED_EVENTS } from '../seed';
 import { fail, isObject, ok, phpAssoc, type Reply, type RouteContext } from '../http';
 import { keyLabel, resolveKey, type ResolvedKey } from '../schema';
 import { findContacts, MAX_BATCH } from './contacts';
@@ -58,8 +57,8 @@ export const MAX_EVENT_DATA_BYTES = 100 * 1024;
 
 const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
-export function listEvents(): Reply {
-	return ok(SEED_EVENTS.map((e) => ({ id: String(e.id), name: e.name, created: e.created })));
+export function listEvents(ctx: RouteContext): Reply {
+	return ok(ctx.store.events().map((e) => ({ id: String(e.id), name: e.name, created: e.created })));
 }
 
 interface TriggerOutcome {
@@ -107,7 +106,7 @@ function triggerOne(
 const NOTHING_TRIGGERED = fail(400, 5005, 'No program or campaign is triggered.');
 
 export function triggerEvent(ctx: RouteContext, eventRef: string): Reply {
-	const event = /^\d+$/.test(eventRef) ? SEED_EVENTS.find((e) => e.id === Number(eventRef)) : undefined;
+	const event = /^\d+$/.test(eventRef) ? ctx.store.events().find((e) => e.id === Number(eventRef)) : undefined;
 	if (!event) return fail(400, 5001, 'Invalid event id for customer.');
 	if (!isObject(ctx.body)) {
 		return ctx.body === undefined ? fail(400, 10001, 'Missing parameter: key_id') : fail(400, 1010, 'Invalid request payload.');

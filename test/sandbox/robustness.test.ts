@@ -61,8 +61,8 @@ describe('sandbox robustness: bad input never crashes it', () => {
 		const del = await v2(sb.url, sb.credentials, 'DELETE', 'contact');
 		expect(del.status).toBe(501);
 		expect(del.data.replyText).toBe('This feature has not been implemented yet.');
-		const post = await v2(sb.url, sb.credentials, 'POST', 'field');
-		expect(post.status).toBe(501);
+		const put = await v2(sb.url, sb.credentials, 'PUT', 'field');
+		expect(put.status).toBe(501);
 		const root = await client(sb.url).get('/');
 		expect(root.status).toBe(404);
 		expect(root.data).toMatchObject({ replyCode: 1 });

@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import * as contact from './contact';
 import * as event from './event';
 import * as field from './field';
+import * as segment from './segment';
 
 /** The node's parameters (resources, operations and each operation's fields). */
 export const properties: INodeProperties[] = [
@@ -25,10 +26,12 @@ export const properties: INodeProperties[] = [
 			{ name: 'Contact', value: 'contact' },
 			{ name: 'External Event', value: 'event' },
 			{ name: 'Field', value: 'field' },
+			{ name: 'Segment', value: 'segment' },
 		],
 		default: 'contact',
 	},
 	...contact.description,
 	...event.description,
 	...field.description,
+	...segment.description,
 ];

@@ -6,6 +6,7 @@ import { clientSettingsOf } from './common.descriptions';
 import * as contact from './contact';
 import * as event from './event';
 import * as field from './field';
+import * as segment from './segment';
 
 type OperationModule = {
 	execute: (
@@ -20,14 +21,24 @@ const operations: Record<string, Record<string, OperationModule>> = {
 		get: contact.get,
 		getWithChoiceLabels: contact.getWithChoiceLabels,
 		upsert: contact.upsert,
+		delete: contact.delete,
+		search: contact.search,
 	},
 	event: {
 		trigger: event.trigger,
+		create: event.create,
+		getAll: event.getAll,
 	},
 	field: {
 		getAll: field.getAll,
 		getSingleChoices: field.getSingleChoices,
 		getMultiChoices: field.getMultiChoices,
+		create: field.create,
+	},
+	segment: {
+		getAll: segment.getAll,
+		getContacts: segment.getContacts,
+		containsContact: segment.containsContact,
 	},
 };
 

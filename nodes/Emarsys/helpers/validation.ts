@@ -53,6 +53,18 @@ export function requireEventId(node: INode, itemIndex: number, value: unknown): 
 	);
 }
 
+/** A segment ID. */
+export function requireSegmentId(node: INode, itemIndex: number, value: unknown): string {
+	return requireWholeNumber(
+		node,
+		itemIndex,
+		'segmentId',
+		value,
+		'is not a segment ID (a whole number)',
+		'Pick the segment from the list, or give its numeric ID (see Segment > Get Many).',
+	);
+}
+
 /**
  * The key field of a contact operation: a numeric field ID, `id` / `uid` (Emarsys's internal contact
  * ID / UID), or a field's string ID such as `email` (Emarsys accepts all of these as key).

@@ -1,6 +1,7 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { getFieldList, isMultiChoice, isSingleChoice, type EmarsysField } from '../helpers/fields';
+import { getSegmentList } from '../helpers/segments';
 import { DROPDOWN_SETTINGS, EmarsysClient } from '../transport';
 
 /**
@@ -41,6 +42,15 @@ export async function searchEvents(this: ILoadOptionsFunctions, filter?: string)
 	const events = Array.isArray(reply.data) ? reply.data : [];
 	return matching(
 		events.map((event) => ({ name: `${event.name} (${event.id})`, value: String(event.id) })),
+		filter,
+	);
+}
+
+/** Segments of the account (`GET filter`). */
+export async function searchSegments(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+	const segments = await getSegmentList(EmarsysClient.forContext(this, DROPDOWN_SETTINGS));
+	return matching(
+		segments.map((segment) => ({ name: `${segment.name} (${segment.id})`, value: String(segment.id) })),
 		filter,
 	);
 }

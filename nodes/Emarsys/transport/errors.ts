@@ -23,6 +23,9 @@ export interface EmarsysFailure {
 /** The API permission an endpoint needs, as named in the Emarsys permission window. */
 export function permissionFor(endpoint = ''): string {
 	if (endpoint.startsWith('contact/getdata')) return 'contacts: get contact data';
+	if (endpoint.startsWith('contact/delete')) return 'contacts: delete contacts';
+	if (endpoint.startsWith('contact/query')) return 'contacts: list contact data';
+	if (endpoint.startsWith('filter')) return 'segments: list segments and their contacts';
 	if (endpoint.startsWith('contact')) return 'contacts: update and create contacts';
 	if (/^event\/[^/]+\/trigger/.test(endpoint)) return 'external events: trigger an external event';
 	if (endpoint.startsWith('event')) return 'external events: list external events';
@@ -42,6 +45,13 @@ const REPLY_CODE_HINTS: Record<number, string> = {
 	2009: 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.',
 	2010: 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.',
 	2012: 'No contact has this Emarsys contact ID. Check the Contact ID, or identify the contact by E-Mail instead.',
+	2014: 'Pick the field to return with each contact.',
+	2015: 'Emarsys searches only indexed fields: search by E-Mail (3), or by a custom field that Emarsys support has indexed as an identifier.',
+	5002: 'Give the external event a name.',
+	5003: 'An external event with this name already exists: pick another name, or use the existing event (External Event > Get Many lists them).',
+	9002: 'A field with this name already exists: pick another name, or use the existing field (Field > Get Many lists them).',
+	9006: 'Emarsys creates only text, date, URL and numeric fields through the API; create choice fields in Emarsys (Admin > Field Editor).',
+	10002: 'The segment does not exist: pick it from the Segment list or check its ID (Segment > Get Many lists them).',
 	5001: 'The external event does not exist: pick it from the External Event list or check its ID in Emarsys (Automation > External Events).',
 	5008: 'The event data of this contact is over 100 kB, more than Emarsys passes on. Send less data with the event.',
 	5010: 'Emarsys did not accept the event time. Give it as an ISO-8601 date-time, e.g. 2026-01-31T09:05:00Z.',
@@ -51,13 +61,17 @@ const REPLY_CODE_HINTS: Record<number, string> = {
 /** What the user should do about an Emarsys error, by replyCode, then HTTP status. */
 export function hintFor(status: number | undefined, replyCode: number | undefined, replyText = '', endpoint = ''): string {
 	if (replyCode === 2008) {
-		return endpoint.startsWith('contact/getdata') || !endpoint.startsWith('contact')
+		// Only contact updates (PUT contact) can create the contact instead.
+		return !/^contact\/?$/.test(endpoint)
 			? 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field; the contact must exist in Emarsys.'
 			: 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field, or switch on "Create If Missing" to create it.';
 	}
 	if (replyCode === 5005) {
 		const eventId = /^event\/([^/]+)\/trigger/.exec(endpoint)?.[1] ?? '';
 		return `No Automation Center program or email uses the external event ${eventId}, so triggering it starts nothing. In Emarsys, use the event in a launched program (entry "External event") or in an email sent "On External Event", then trigger it again.`;
+	}
+	if (replyCode === 10001 && status === 202) {
+		return 'Emarsys was still evaluating the segment after about 3 minutes of asking again. Run the node again later; large segments can take a while.';
 	}
 	if (replyCode !== undefined && REPLY_CODE_HINTS[replyCode]) return REPLY_CODE_HINTS[replyCode];
 	switch (status) {

@@ -1,8 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import * as create from './create.operation';
+import * as getAll from './getAll.operation';
 import * as trigger from './trigger.operation';
 
-export { trigger };
+export { create, getAll, trigger };
 
 export const description: INodeProperties[] = [
 	{
@@ -13,6 +15,18 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { resource: ['event'] } },
 		options: [
 			{
+				name: 'Create',
+				value: 'create',
+				description: 'Create an external event, to be used by programs and emails and then triggered',
+				action: 'Create an external event',
+			},
+			{
+				name: 'Get Many',
+				value: 'getAll',
+				description: 'List the external events of the account (ID and name)',
+				action: 'List external events',
+			},
+			{
 				name: 'Trigger',
 				value: 'trigger',
 				description: 'Trigger an external event for a contact',
@@ -22,4 +36,6 @@ export const description: INodeProperties[] = [
 		default: 'trigger',
 	},
 	...trigger.description,
+	...create.description,
+	...getAll.description,
 ];

@@ -1,10 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import * as create from './create.operation';
 import * as getAll from './getAll.operation';
 import * as getMultiChoices from './getMultiChoices.operation';
 import * as getSingleChoices from './getSingleChoices.operation';
 
-export { getAll, getMultiChoices, getSingleChoices };
+export { create, getAll, getMultiChoices, getSingleChoices };
 
 export const description: INodeProperties[] = [
 	{
@@ -14,6 +15,12 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['field'] } },
 		options: [
+			{
+				name: 'Create',
+				value: 'create',
+				description: 'Create a contact field (text, date, URL or numeric)',
+				action: 'Create a field',
+			},
 			{
 				name: 'Get Many',
 				value: 'getAll',
@@ -38,4 +45,5 @@ export const description: INodeProperties[] = [
 	...getAll.description,
 	...getSingleChoices.description,
 	...getMultiChoices.description,
+	...create.description,
 ];

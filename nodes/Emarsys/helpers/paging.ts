@@ -1,0 +1,22 @@
+import type { ParameterReader } from './parameters';
+
+/** How many results an item asks for: undefined for all of them (Return All), else its Limit. */
+export function wantedCount(params: ParameterReader, itemIndex: number): number | undefined {
+	if (params.get<boolean>('returnAll', itemIndex, false)) return undefined;
+	return Math.max(1, Math.floor(params.get<number>('limit', itemIndex, 50)));
+}
+
+/**
+ * Reads a list that Emarsys serves in offset / limit pages: page after page until a page comes
+ * back short (the end) or `wanted` results are in. Each call asks only for what is still wanted,
+ * so a Limit of 5 costs one call for 5 results.
+ */
+export async function readPages<T>(wanted: number | undefined, pageSize: number, readPage: (offset: number, limit: number) => Promise<T[]>): Promise<T[]> {
+	const results: T[] = [];
+	for (;;) {
+		const limit = wanted === undefined ? pageSize : Math.min(pageSize, wanted - results.length);
+		const page = await readPage(results.length, limit);
+		results.push(...page.slice(0, limit));
+		if (page.length < limit || results.length === wanted) return results;
+	}
+}
