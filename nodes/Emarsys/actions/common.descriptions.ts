@@ -71,7 +71,7 @@ export const keyIdProperty: INodeProperties = {
 	default: '3',
 	required: true,
 	description:
-		'The field that identifies the contact, usually E-Mail (3). A custom field can be the key only when Emarsys has indexed it for this: give its ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		'The field that identifies the contact, usually E-Mail (3); a custom field only when Emarsys has indexed it. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 };
 
 export const contactIdProperty: INodeProperties = {

@@ -1,4 +1,8 @@
-import type { ParameterReader } from './parameters';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { deepCopy } from 'n8n-workflow';
+
+import { ParameterReader } from './parameters';
+import { ItemResults } from './results';
 
 /** How many results an item asks for: undefined for all of them (Return All), else its Limit. */
 export function wantedCount(params: ParameterReader, itemIndex: number): number | undefined {
@@ -19,4 +23,21 @@ export async function readPages<T>(wanted: number | undefined, pageSize: number,
 		results.push(...page.slice(0, limit));
 		if (page.length < limit || results.length === wanted) return results;
 	}
+}
+
+/**
+ * Get Many of a list Emarsys sends whole (no paging): loaded once per run, each item gets the first
+ * Limit entries, or all of them, as its own copies (a later node changing one must not change another).
+ */
+export async function listForEachItem(ctx: IExecuteFunctions, items: INodeExecutionData[], load: () => Promise<IDataObject[]>): Promise<INodeExecutionData[]> {
+	const results = new ItemResults(ctx, items.length);
+	const params = new ParameterReader(ctx);
+	for (let i = 0; i < items.length; i++) {
+		await results.run(i, async () => {
+			const wanted = wantedCount(params, i);
+			const list = await load();
+			results.add(i, deepCopy(wanted === undefined ? list : list.slice(0, wanted)));
+		});
+	}
+	return results.toItems();
 }

@@ -1,7 +1,7 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { getFieldList, isMultiChoice, isSingleChoice, type EmarsysField } from '../helpers/fields';
-import { getSegmentList } from '../helpers/segments';
+import { getEventList, getSegmentList } from '../helpers/lists';
 import { DROPDOWN_SETTINGS, EmarsysClient } from '../transport';
 
 /**
@@ -34,12 +34,7 @@ export async function searchMultiChoiceFields(this: ILoadOptionsFunctions, filte
 
 /** External events of the account (`GET event`). */
 export async function searchEvents(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const reply = await EmarsysClient.forContext(this, DROPDOWN_SETTINGS).request<Array<{ id: number | string; name: string }>>({
-		method: 'GET',
-		endpoint: 'event',
-		retryable: true,
-	});
-	const events = Array.isArray(reply.data) ? reply.data : [];
+	const events = await getEventList(EmarsysClient.forContext(this, DROPDOWN_SETTINGS));
 	return matching(
 		events.map((event) => ({ name: `${event.name} (${event.id})`, value: String(event.id) })),
 		filter,

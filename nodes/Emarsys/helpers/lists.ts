@@ -15,3 +15,17 @@ export async function getSegmentList(client: EmarsysClient): Promise<EmarsysSegm
 		return Array.isArray(reply.data) ? reply.data : [];
 	});
 }
+
+/** An external event as `GET event` lists it. */
+export interface EmarsysEvent extends IDataObject {
+	id: number | string;
+	name: string;
+}
+
+/** The external events of the account (`GET event`, all in one answer), fetched once per run or dropdown. */
+export async function getEventList(client: EmarsysClient): Promise<EmarsysEvent[]> {
+	return await client.cached('events', async () => {
+		const reply = await client.request<EmarsysEvent[]>({ method: 'GET', endpoint: 'event', retryable: true });
+		return Array.isArray(reply.data) ? reply.data : [];
+	});
+}
