@@ -307,7 +307,7 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 			[1001, 100001, { global: { order: 'A-1' } }, '2026-03-01T13:00:00Z'],
 			[1001, 100002, { global: { order: 'A-2' } }, '2026-03-01T13:00:00Z'],
 		]);
-		expect(triggers[0].triggerId).toMatch(/^n8n-[0-9a-f-]{36}$/);
+		expect(triggers[0].triggerId).toMatch(/^n8n-[0-9a-f]{24}-0$/);
 		expect(triggers[0].triggerId).not.toBe(triggers[1].triggerId);
 		expect(items[0].json).toEqual({
 			success: true, eventId: '1001', keyId: '3', contactId: 'ada@example.com', triggerId: triggers[0].triggerId, eventTime: '2026-03-01T13:00:00Z',

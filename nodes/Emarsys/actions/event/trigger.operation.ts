@@ -1,4 +1,4 @@
-import { randomUUID } from 'crypto';
+import { randomBytes } from 'crypto';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
@@ -77,6 +77,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const results = new ItemResults(this, items.length);
 	const params = new ParameterReader(this);
 	const entries: EventEntry[] = [];
+	const runId = randomBytes(12).toString('hex');
 	for (let i = 0; i < items.length; i++) {
 		results.check(i, () => {
 			const eventId = requireEventId(results.node, i, params.get('eventId', i, undefined, { extractValue: true }));
@@ -85,7 +86,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			const data = requireJsonObject(results.node, i, 'eventData', params.get('eventData', i, '{}'));
 			const options = params.get<IDataObject>('options', i, {});
 			const eventTime = requireUtcTime(results.node, i, 'options.eventTime', options.eventTime);
-			const payload = { external_id: contactId, trigger_id: triggerIdOf(results, i, options.triggerId) } as EventEntry['payload'];
+			const payload = { external_id: contactId, trigger_id: triggerIdOf(results, i, options.triggerId, runId) } as EventEntry['payload'];
 			if (data && Object.keys(data).length > 0) payload.data = checkedEventData(results, i, data);
 			if (eventTime) payload.event_time = eventTime;
 			entries.push({ itemIndex: i, group: `${eventId}|${keyId}`, contactId, payload, eventId, keyId });
@@ -122,13 +123,16 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return results.toItems();
 }
 
-/** The Trigger ID option, or a new unique ID: a retried call then never triggers the event twice. */
-function triggerIdOf(results: ItemResults, itemIndex: number, option: unknown): string {
+/**
+ * The Trigger ID option, or a new unique ID (`n8n-<random per run>-<item>`): a retried call then
+ * never triggers the event twice.
+ */
+function triggerIdOf(results: ItemResults, itemIndex: number, option: unknown, runId: string): string {
 	const given = typeof option === 'string' ? option.trim() : option === undefined || option === null ? '' : String(option);
 	if (given.length > MAX_TRIGGER_ID_LENGTH) {
 		throw inputError(results.node, itemIndex, 'options.triggerId', `is ${given.length} characters long; at most ${MAX_TRIGGER_ID_LENGTH} are accepted`);
 	}
-	return given || `n8n-${randomUUID()}`;
+	return given || `n8n-${runId}-${itemIndex}`;
 }
 
 function checkedEventData(results: ItemResults, itemIndex: number, data: IDataObject): IDataObject {
