@@ -47,20 +47,16 @@ export function getDataDescription(operation: string, withLabels: boolean): INod
 	]);
 }
 
-interface ReadInput {
-	keyId: string;
-	contactId: string;
-	fields: string[];
-	outputKeys: string;
-	language: string;
-}
-
+/** One item's read: its parameters, checked, and the key value it asks for. */
 interface ReadEntry extends BatchEntry {
 	/** The key value asked for. */
 	payload: string;
-	input: ReadInput;
-	/** The key field as a column of the answer's rows. */
+	keyId: string;
+	/** The key field as a column of the answer's rows (known once the field list is, when the key is a string ID). */
 	keyColumn: string;
+	fields: string[];
+	outputKeys: string;
+	language: string;
 }
 
 interface GetDataAnswer {
@@ -80,26 +76,23 @@ export async function executeGetData(
 	withLabels: boolean,
 ): Promise<INodeExecutionData[]> {
 	const results = new ItemResults(this, items.length);
-	const inputs = readInputs(this, items, results, withLabels);
+	const reads = readEntries(this, items, results, withLabels);
 	const fieldLists = new Map<string, EmarsysField[]>();
-	for (const [i, input] of inputs) {
-		if (fieldLists.has(input.language) || !(withLabels || input.outputKeys !== 'id' || needsFieldListForKey(input.keyId))) continue;
-		await results.run(i, async () => void fieldLists.set(input.language, await getFieldList(client, input.language)));
+	for (const read of reads) {
+		if (fieldLists.has(read.language) || !(withLabels || read.outputKeys !== 'id' || needsFieldListForKey(read.keyId))) continue;
+		await results.run(read.itemIndex, async () => void fieldLists.set(read.language, await getFieldList(client, read.language)));
 	}
-
-	const entries: ReadEntry[] = [];
-	for (const [i, input] of inputs) {
-		results.check(i, () => {
-			const keyColumn = keyColumnOf(input.keyId, fieldLists.get(input.language));
-			if (keyColumn === undefined) throw inputError(results.node, i, 'keyId', `the account has no field with string ID "${input.keyId}"`, 'Pick the key field from the list.');
-			entries.push({ itemIndex: i, group: `${input.keyId}|${input.fields.join(',')}`, contactId: input.contactId, payload: input.contactId, input, keyColumn });
-		});
-	}
+	const entries = reads.filter((read) => {
+		read.keyColumn = keyColumnOf(read.keyId, fieldLists.get(read.language)) ?? '';
+		if (read.keyColumn !== '' || results.failed(read.itemIndex)) return read.keyColumn !== '';
+		results.fail(read.itemIndex, inputError(results.node, read.itemIndex, 'keyId', `the account has no field with string ID "${read.keyId}"`, 'Pick the key field from the list.'));
+		return false;
+	});
 	await sendInBatches<ReadEntry, GetDataAnswer>(entries, results, {
 		sameContact: 'share',
 		payloadParameter: 'contactId',
 		send: async (chunk) => {
-			const { keyId, fields } = chunk[0].input;
+			const { keyId, fields } = chunk[0];
 			// The key field comes back too, so that every row can be paired with its items.
 			const { keyColumn } = chunk[0];
 			const requested = fields.length > 0 && !isInternalKey(keyColumn) && !fields.includes(keyColumn) ? [...fields, keyColumn] : fields;
@@ -110,38 +103,37 @@ export async function executeGetData(
 		outcomes: (chunk, answer) => outcomesOf(results, chunk, answer),
 	});
 
-	await labelAndName(client, results, inputs, fieldLists, withLabels);
+	await labelAndName(client, results, entries, fieldLists, withLabels);
 	return results.toItems();
 }
 
 /** Every item's parameters, checked before any call. */
-function readInputs(ctx: IExecuteFunctions, items: INodeExecutionData[], results: ItemResults, withLabels: boolean): Map<number, ReadInput> {
+function readEntries(ctx: IExecuteFunctions, items: INodeExecutionData[], results: ItemResults, withLabels: boolean): ReadEntry[] {
 	const params = new ParameterReader(ctx);
-	const inputs = new Map<number, ReadInput>();
-	// A field list given without expression is the same array for every item: checked once.
-	const checkedFieldLists = new WeakMap<object, string[]>();
-	const fieldsOf = (i: number, value: unknown): string[] => {
+	const reads: ReadEntry[] = [];
+	// A field list given without expression is the same array for every item: checked (and its group named) once.
+	const checkedFieldLists = new WeakMap<object, { fields: string[]; joined: string }>();
+	const fieldsOf = (i: number, value: unknown): { fields: string[]; joined: string } => {
 		const known = value && typeof value === 'object' ? checkedFieldLists.get(value) : undefined;
 		if (known) return known;
 		const fields = requireFieldIds(results.node, i, 'fields', value, MAX_FIELDS_PER_CALL);
-		if (value && typeof value === 'object') checkedFieldLists.set(value, fields);
-		return fields;
+		const checked = { fields, joined: fields.join(',') };
+		if (value && typeof value === 'object') checkedFieldLists.set(value, checked);
+		return checked;
 	};
 	for (let i = 0; i < items.length; i++) {
 		results.check(i, () => {
 			const options = params.get<IDataObject>('options', i, {});
 			const outputKeys = String(options.outputKeys ?? 'id');
 			if (!OUTPUT_KEYS.includes(outputKeys)) throw inputError(results.node, i, 'options.outputKeys', `"${outputKeys}" is not one of ${OUTPUT_KEYS.join(', ')}`);
-			inputs.set(i, {
-				keyId: requireKeyId(results.node, i, params.get('keyId', i)),
-				contactId: requireContactId(results.node, i, params.get('contactId', i)),
-				fields: fieldsOf(i, params.get('fields', i, [])),
-				outputKeys,
-				language: withLabels ? requireLanguage(results.node, i, options.language) : 'en',
-			});
+			const keyId = requireKeyId(results.node, i, params.get('keyId', i));
+			const contactId = requireContactId(results.node, i, params.get('contactId', i));
+			const { fields, joined } = fieldsOf(i, params.get('fields', i, []));
+			const language = withLabels ? requireLanguage(results.node, i, options.language) : 'en';
+			reads.push({ itemIndex: i, group: `${keyId}|${joined}`, contactId, payload: contactId, keyId, keyColumn: '', fields, outputKeys, language });
 		});
 	}
-	return inputs;
+	return reads;
 }
 
 /** Pairs the rows (by their key column) and the per-key errors of a getdata answer with the keys asked for. */
@@ -161,7 +153,7 @@ function outcomesOf(results: ItemResults, chunk: ReadEntry[], answer: GetDataAns
 		if (rows) return rows.length === 1 ? rows[0] : rows;
 		const error = errorsByKey.get(key);
 		const message = String(error?.errorMsg ?? 'Error');
-		const replyText = !error ? `No contact found with ${entry.input.keyId} = ${entry.contactId}` : message.includes(entry.contactId) ? message : `${message} (${entry.contactId})`;
+		const replyText = !error ? `No contact found with ${entry.keyId} = ${entry.contactId}` : message.includes(entry.contactId) ? message : `${message} (${entry.contactId})`;
 		return emarsysApiError(results.node, { replyCode: error ? Number(error.errorCode) : 2008, replyText, endpoint: 'contact/getdata' }, entry.itemIndex);
 	});
 }
@@ -170,13 +162,13 @@ function outcomesOf(results: ItemResults, chunk: ReadEntry[], answer: GetDataAns
 async function labelAndName(
 	client: EmarsysClient,
 	results: ItemResults,
-	inputs: Map<number, ReadInput>,
+	reads: ReadEntry[],
 	fieldLists: Map<string, EmarsysField[]>,
 	withLabels: boolean,
 ): Promise<void> {
 	const labels = new Map<string, ChoiceLabels>();
 	for (const [language, fields] of withLabels ? fieldLists : []) {
-		const itemsOfLanguage = [...inputs].filter(([i, input]) => input.language === language && !results.failed(i)).map(([i]) => i);
+		const itemsOfLanguage = reads.filter((read) => read.language === language && !results.failed(read.itemIndex)).map((read) => read.itemIndex);
 		try {
 			labels.set(language, await ChoiceLabels.load(client, language, fields, itemsOfLanguage.flatMap((i) => results.outputsOf(i))));
 		} catch (error) {
@@ -184,19 +176,18 @@ async function labelAndName(
 		}
 	}
 	const fieldsById = new Map([...fieldLists].map(([language, fields]) => [language, new Map(fields.map((field) => [String(field.id), field]))]));
-	for (const [i, input] of inputs) {
-		const keyColumn = keyColumnOf(input.keyId, fieldLists.get(input.language));
+	for (const read of reads) {
 		// getdata returns id and uid anyway; a key field's column was added to the fields asked for.
-		const added = input.fields.length > 0 && keyColumn && !isInternalKey(keyColumn) && !input.fields.includes(keyColumn) ? keyColumn : undefined;
-		const labelsOfItem = labels.get(input.language);
-		if (results.failed(i) || (!added && !labelsOfItem && input.outputKeys === 'id')) continue;
-		const fields = fieldsById.get(input.language) ?? new Map<string, EmarsysField>();
-		results.mapOutputs(i, (row) => {
+		const added = read.fields.length > 0 && !isInternalKey(read.keyColumn) && !read.fields.includes(read.keyColumn) ? read.keyColumn : undefined;
+		const labelsOfItem = labels.get(read.language);
+		if (results.failed(read.itemIndex) || (!added && !labelsOfItem && read.outputKeys === 'id')) continue;
+		const fields = fieldsById.get(read.language) ?? new Map<string, EmarsysField>();
+		results.mapOutputs(read.itemIndex, (row) => {
 			const json: IDataObject = {};
 			for (const [key, value] of Object.entries(row)) {
 				if (key === added) continue;
 				const field = fields.get(key);
-				const name = (input.outputKeys === 'stringId' && field?.string_id) || (input.outputKeys === 'name' && field?.name) || key;
+				const name = (read.outputKeys === 'stringId' && field?.string_id) || (read.outputKeys === 'name' && field?.name) || key;
 				json[name] = (labelsOfItem ? labelsOfItem.label(key, value) : value) as IDataObject[string];
 			}
 			return json;
