@@ -75,7 +75,7 @@ async function runWorker(args: WorkerArgs): Promise<WorkerResult> {
 	});
 }
 
-async function timed(hooks: SandboxHooks, work: () => Promise<void>): Promise<TimedCalls> {
+async function timed(hooks: SandboxHooks, work: () => Promise<unknown>): Promise<TimedCalls> {
 	const seq = await hooks.lastSeq();
 	const started = process.hrtime.bigint();
 	await work();

@@ -84,7 +84,11 @@ export interface Workload {
 	 */
 	reads: string[];
 	expectedCalls(n: number): ExpectedCalls;
-	floor(client: EmarsysCaller, n: number, prefix: string): Promise<void>;
+	/**
+	 * Makes the job's calls. A read hands back the contacts Emarsys answered, in order: a node doing
+	 * the job outputs them (the n8n floor does), so holding them is n8n's cost, not the node's.
+	 */
+	floor(client: EmarsysCaller, n: number, prefix: string): Promise<IDataObject[] | void>;
 	/** One signed call per item. Absent when `perItemAs` names a workload whose baseline makes the same calls. */
 	perItem?(client: EmarsysCaller, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
 	perItemAs?: OpName;
@@ -217,13 +221,17 @@ function getWorkload(op: 'get' | 'getWithChoiceLabels'): Workload {
 			if (op === 'getWithChoiceLabels') {
 				await client.call('GET', 'field/translate/en');
 			}
+			const rows: IDataObject[] = [];
 			for (const part of chunks(range(n))) {
-				await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: part.map((i) => email(prefix, i)), fields });
+				const answer = await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: part.map((i) => email(prefix, i)), fields });
+				const result = (answer.data as { result?: unknown } | undefined)?.result;
+				if (Array.isArray(result)) rows.push(...(result as IDataObject[]));
 			}
 			if (op === 'getWithChoiceLabels') {
 				for (const id of LABEL_SINGLE_CHOICE) await client.call('GET', `field/${id}/choice/translate/en`);
 				await client.call('GET', 'field/choices', undefined, { fields: LABEL_MULTI_CHOICE.join(','), language: 'en' });
 			}
+			return rows;
 		},
 		perItem: async (client, n, prefix, progress) => {
 			if (op === 'getWithChoiceLabels') {

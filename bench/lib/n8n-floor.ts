@@ -5,7 +5,8 @@
  * (`Workload.reads`) through `this.getNodeParameter(name, i)` — n8n evaluates the same expressions
  * and runs the same checks — then makes exactly the floor's calls (ceil(N/1000), the same bodies
  * as the bare script) through n8n's request helper with the Emarsys WSSE credential, and outputs
- * one empty item per input item. What the Emarsys node costs beyond it is what this package adds.
+ * one item per input item: the contact Emarsys answered for a read (any node doing the job outputs
+ * it), an empty one for a write. What the Emarsys node costs beyond it is what this package adds.
  */
 import type {
 	IDataObject,
@@ -51,8 +52,9 @@ export function n8nFloorFor(emarsys: INodeType): INodeType {
 			for (let i = 0; i < items.length; i++) {
 				for (const name of workload.reads) this.getNodeParameter(name, i, undefined, readOptions(name));
 			}
-			await workload.floor(await callerFor(this), items.length, this.getNodeParameter('benchPrefix', 0) as string);
-			return [items.map((_, i) => ({ json: {}, pairedItem: { item: i } }))];
+			const answered = await workload.floor(await callerFor(this), items.length, this.getNodeParameter('benchPrefix', 0) as string);
+			// A read outputs the contacts Emarsys answered (one per item here); a write, an empty item.
+			return [items.map((_, i) => ({ json: answered?.[i] ?? {}, pairedItem: { item: i } }))];
 		},
 	};
 }

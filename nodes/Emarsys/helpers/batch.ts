@@ -45,7 +45,7 @@ export interface BatchCall<E extends BatchEntry, A> {
 /** The entries of one call. */
 export interface Chunk<E> {
 	entries: E[];
-	/** Further items naming an entry's contact (reads: they share its outcome). */
+	/** Further items naming an entry's contact (reads: they share its outcome); one map for a group's calls. */
 	sharing: Map<E, number[]>;
 }
 
@@ -54,7 +54,9 @@ interface Group<E> {
 	chunks: Array<Chunk<E>>;
 	bytes: number;
 	contacts: Set<string>;
-	entryOfContact: Map<string, { chunk: Chunk<E>; entry: E }>;
+	entryOfContact: Map<string, E>;
+	/** Shared by the group's calls. */
+	sharing: Map<E, number[]>;
 }
 
 /** The items an entry of a call stands for: its own, then those sharing its contact. */
@@ -121,26 +123,26 @@ export function planCalls<E extends BatchEntry>(
 			continue;
 		}
 		let group = groups.get(entry.group);
-		if (!group) groups.set(entry.group, (group = { chunks: [], bytes: 0, contacts: new Set(), entryOfContact: new Map() }));
+		if (!group) groups.set(entry.group, (group = { chunks: [], bytes: 0, contacts: new Set(), entryOfContact: new Map(), sharing: new Map() }));
 		const contact = normalizeKey(entry.contactId);
 		const shared = sameContact === 'share' ? group.entryOfContact.get(contact) : undefined;
 		if (shared) {
-			const sharing = shared.chunk.sharing.get(shared.entry);
+			const sharing = group.sharing.get(shared);
 			if (sharing) sharing.push(entry.itemIndex);
-			else shared.chunk.sharing.set(shared.entry, [entry.itemIndex]);
+			else group.sharing.set(shared, [entry.itemIndex]);
 			continue;
 		}
-		const chunk = addToLastChunk(group, entry, contact, bytes, maxBytes);
-		if (sameContact === 'share') group.entryOfContact.set(contact, { chunk, entry });
+		addToLastChunk(group, entry, contact, bytes, maxBytes);
+		if (sameContact === 'share') group.entryOfContact.set(contact, entry);
 	}
 	return { chunks: [...groups.values()].flatMap((group) => group.chunks), tooLarge };
 }
 
 /** Puts an entry into the last call of its group, or into a new call when that one is full or already names the contact. */
-function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact: string, bytes: number, maxBytes: number): Chunk<E> {
+function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact: string, bytes: number, maxBytes: number): void {
 	let chunk = group.chunks[group.chunks.length - 1];
 	if (!chunk || chunk.entries.length >= MAX_BATCH_SIZE || group.bytes + bytes > maxBytes || group.contacts.has(contact)) {
-		chunk = { entries: [], sharing: new Map() };
+		chunk = { entries: [], sharing: group.sharing };
 		group.chunks.push(chunk);
 		group.bytes = 0;
 		group.contacts = new Set();
@@ -148,7 +150,6 @@ function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact
 	chunk.entries.push(entry);
 	group.contacts.add(contact);
 	group.bytes += bytes;
-	return chunk;
 }
 
 /**

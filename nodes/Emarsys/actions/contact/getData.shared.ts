@@ -47,16 +47,22 @@ export function getDataDescription(operation: string, withLabels: boolean): INod
 	]);
 }
 
-/** One item's read: its parameters, checked, and the key value it asks for. */
-interface ReadEntry extends BatchEntry {
-	/** The key value asked for. */
-	payload: string;
+/** What items read with: the same for every item whose parameters are the same (one object for them all). */
+interface ReadSettings {
+	/** Items with the same key field and fields share calls. */
+	group: string;
 	keyId: string;
 	/** The key field as a column of the answer's rows (known once the field list is, when the key is a string ID). */
 	keyColumn: string;
 	fields: string[];
 	outputKeys: string;
 	language: string;
+}
+
+/** One item's read: the key value it asks for, and its settings. */
+interface ReadEntry extends BatchEntry {
+	payload: string;
+	settings: ReadSettings;
 }
 
 interface GetDataAnswer {
@@ -76,25 +82,30 @@ export async function executeGetData(
 	withLabels: boolean,
 ): Promise<INodeExecutionData[]> {
 	const results = new ItemResults(this, items.length);
-	const reads = readEntries(this, items, results, withLabels);
+	// The reads are let go before the output items are made (on large runs they are many).
+	await readContacts(client, results, readEntries(this, items, results, withLabels), withLabels);
+	return results.toItems();
+}
+
+/** Asks Emarsys for each item's contact and records its row, named and labelled as the item asks. */
+async function readContacts(client: EmarsysClient, results: ItemResults, reads: ReadEntry[], withLabels: boolean): Promise<void> {
 	const fieldLists = new Map<string, EmarsysField[]>();
-	for (const read of reads) {
-		if (fieldLists.has(read.language) || !(withLabels || read.outputKeys !== 'id' || needsFieldListForKey(read.keyId))) continue;
-		await results.run(read.itemIndex, async () => void fieldLists.set(read.language, await getFieldList(client, read.language)));
+	for (const { itemIndex, settings } of reads) {
+		if (fieldLists.has(settings.language) || !(withLabels || settings.outputKeys !== 'id' || needsFieldListForKey(settings.keyId))) continue;
+		await results.run(itemIndex, async () => void fieldLists.set(settings.language, await getFieldList(client, settings.language)));
 	}
-	const entries = reads.filter((read) => {
-		read.keyColumn = keyColumnOf(read.keyId, fieldLists.get(read.language)) ?? '';
-		if (read.keyColumn !== '' || results.failed(read.itemIndex)) return read.keyColumn !== '';
-		results.fail(read.itemIndex, inputError(results.node, read.itemIndex, 'keyId', `the account has no field with string ID "${read.keyId}"`, 'Pick the key field from the list.'));
+	const entries = reads.filter(({ itemIndex, settings }) => {
+		settings.keyColumn ||= keyColumnOf(settings.keyId, fieldLists.get(settings.language)) ?? '';
+		if (settings.keyColumn !== '' || results.failed(itemIndex)) return settings.keyColumn !== '';
+		results.fail(itemIndex, inputError(results.node, itemIndex, 'keyId', `the account has no field with string ID "${settings.keyId}"`, 'Pick the key field from the list.'));
 		return false;
 	});
 	await sendInBatches<ReadEntry, GetDataAnswer>(entries, results, {
 		sameContact: 'share',
 		payloadParameter: 'contactId',
 		send: async (chunk) => {
-			const { keyId, fields } = chunk[0];
+			const { keyId, fields, keyColumn } = chunk[0].settings;
 			// The key field comes back too, so that every row can be paired with its items.
-			const { keyColumn } = chunk[0];
 			const requested = fields.length > 0 && !isInternalKey(keyColumn) && !fields.includes(keyColumn) ? [...fields, keyColumn] : fields;
 			const body = { keyId, keyValues: chunk.map((entry) => entry.payload), ...(requested.length > 0 ? { fields: requested } : {}) };
 			const reply = await client.request<GetDataAnswer>({ method: 'POST', endpoint: 'contact/getdata', body, retryable: true, itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined });
@@ -102,24 +113,23 @@ export async function executeGetData(
 		},
 		outcomes: (chunk, answer) => outcomesOf(results, chunk, answer),
 	});
-
 	await labelAndName(client, results, entries, fieldLists, withLabels);
-	return results.toItems();
 }
 
 /** Every item's parameters, checked before any call. */
 function readEntries(ctx: IExecuteFunctions, items: INodeExecutionData[], results: ItemResults, withLabels: boolean): ReadEntry[] {
 	const params = new ParameterReader(ctx);
 	const reads: ReadEntry[] = [];
-	// A field list given without expression is the same array for every item: checked (and its group named) once.
-	const checkedFieldLists = new WeakMap<object, { fields: string[]; joined: string }>();
-	const fieldsOf = (i: number, value: unknown): { fields: string[]; joined: string } => {
+	// Items read with the same parameters share one settings object (a field list given without
+	// expression is also the same array for every item: checked once).
+	const settingsByKey = new Map<string, ReadSettings>();
+	const checkedFieldLists = new WeakMap<object, string[]>();
+	const fieldsOf = (i: number, value: unknown): string[] => {
 		const known = value && typeof value === 'object' ? checkedFieldLists.get(value) : undefined;
 		if (known) return known;
 		const fields = requireFieldIds(results.node, i, 'fields', value, MAX_FIELDS_PER_CALL);
-		const checked = { fields, joined: fields.join(',') };
-		if (value && typeof value === 'object') checkedFieldLists.set(value, checked);
-		return checked;
+		if (value && typeof value === 'object') checkedFieldLists.set(value, fields);
+		return fields;
 	};
 	for (let i = 0; i < items.length; i++) {
 		results.check(i, () => {
@@ -128,9 +138,13 @@ function readEntries(ctx: IExecuteFunctions, items: INodeExecutionData[], result
 			if (!OUTPUT_KEYS.includes(outputKeys)) throw inputError(results.node, i, 'options.outputKeys', `"${outputKeys}" is not one of ${OUTPUT_KEYS.join(', ')}`);
 			const keyId = requireKeyId(results.node, i, params.get('keyId', i));
 			const contactId = requireContactId(results.node, i, params.get('contactId', i));
-			const { fields, joined } = fieldsOf(i, params.get('fields', i, []));
+			const fields = fieldsOf(i, params.get('fields', i, []));
 			const language = withLabels ? requireLanguage(results.node, i, options.language) : 'en';
-			reads.push({ itemIndex: i, group: `${keyId}|${joined}`, contactId, payload: contactId, keyId, keyColumn: '', fields, outputKeys, language });
+			const group = `${keyId}|${fields.join(',')}`;
+			const key = `${group}|${outputKeys}|${language}`;
+			let settings = settingsByKey.get(key);
+			if (!settings) settingsByKey.set(key, (settings = { group, keyId, keyColumn: '', fields, outputKeys, language }));
+			reads.push({ itemIndex: i, group: settings.group, contactId, payload: contactId, settings });
 		});
 	}
 	return reads;
@@ -138,7 +152,7 @@ function readEntries(ctx: IExecuteFunctions, items: INodeExecutionData[], result
 
 /** Pairs the rows (by their key column) and the per-key errors of a getdata answer with the keys asked for. */
 function outcomesOf(results: ItemResults, chunk: ReadEntry[], answer: GetDataAnswer): EntryOutcome[] {
-	const { keyColumn } = chunk[0];
+	const { keyColumn } = chunk[0].settings;
 	const rowsByKey = new Map<string, IDataObject[]>();
 	for (const row of Array.isArray(answer.result) ? answer.result : []) {
 		const key = normalizeKey(row[keyColumn]);
@@ -153,7 +167,7 @@ function outcomesOf(results: ItemResults, chunk: ReadEntry[], answer: GetDataAns
 		if (rows) return rows.length === 1 ? rows[0] : rows;
 		const error = errorsByKey.get(key);
 		const message = String(error?.errorMsg ?? 'Error');
-		const replyText = !error ? `No contact found with ${entry.keyId} = ${entry.contactId}` : message.includes(entry.contactId) ? message : `${message} (${entry.contactId})`;
+		const replyText = !error ? `No contact found with ${entry.settings.keyId} = ${entry.contactId}` : message.includes(entry.contactId) ? message : `${message} (${entry.contactId})`;
 		return emarsysApiError(results.node, { replyCode: error ? Number(error.errorCode) : 2008, replyText, endpoint: 'contact/getdata' }, entry.itemIndex);
 	});
 }
@@ -168,7 +182,7 @@ async function labelAndName(
 ): Promise<void> {
 	const labels = new Map<string, ChoiceLabels>();
 	for (const [language, fields] of withLabels ? fieldLists : []) {
-		const itemsOfLanguage = reads.filter((read) => read.language === language && !results.failed(read.itemIndex)).map((read) => read.itemIndex);
+		const itemsOfLanguage = reads.filter((read) => read.settings.language === language && !results.failed(read.itemIndex)).map((read) => read.itemIndex);
 		try {
 			labels.set(language, await ChoiceLabels.load(client, language, fields, itemsOfLanguage.flatMap((i) => results.outputsOf(i))));
 		} catch (error) {
@@ -176,13 +190,13 @@ async function labelAndName(
 		}
 	}
 	const fieldsById = new Map([...fieldLists].map(([language, fields]) => [language, new Map(fields.map((field) => [String(field.id), field]))]));
-	for (const read of reads) {
+	for (const { itemIndex, settings: read } of reads) {
 		// getdata returns id and uid anyway; a key field's column was added to the fields asked for.
 		const added = read.fields.length > 0 && !isInternalKey(read.keyColumn) && !read.fields.includes(read.keyColumn) ? read.keyColumn : undefined;
 		const labelsOfItem = labels.get(read.language);
-		if (results.failed(read.itemIndex) || (!added && !labelsOfItem && read.outputKeys === 'id')) continue;
+		if (results.failed(itemIndex) || (!added && !labelsOfItem && read.outputKeys === 'id')) continue;
 		const fields = fieldsById.get(read.language) ?? new Map<string, EmarsysField>();
-		results.mapOutputs(read.itemIndex, (row) => {
+		results.mapOutputs(itemIndex, (row) => {
 			const json: IDataObject = {};
 			for (const [key, value] of Object.entries(row)) {
 				if (key === added) continue;
