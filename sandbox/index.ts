@@ -30,6 +30,7 @@ import { Faults } from './faults';
 import { fail, type Reply, type RouteContext } from './http';
 import { RequestLog, type LogEntry } from './log';
 import { RateLimiter, type RateState } from './ratelimit';
+import { changeMembers, contactIdsOf, createContactList, listContactLists } from './routes/contactLists';
 import { getData, putContact } from './routes/contacts';
 import { listEvents, triggerEvent } from './routes/events';
 import { listChoices, listFields, listMultiChoices } from './routes/fields';
@@ -222,6 +223,10 @@ function route(ctx: RouteContext): Reply {
 	if (is('event', '*', 'trigger')) return only('POST', () => triggerEvent(ctx, s[1]));
 	if (is('contact', 'getdata')) return only('POST', () => getData(ctx));
 	if (is('contact')) return only('PUT', () => putContact(ctx));
+	if (is('contactlist')) return m === 'GET' ? listContactLists(ctx) : only('POST', () => createContactList(ctx));
+	if (is('contactlist', '*', 'add')) return only('POST', () => changeMembers(ctx, s[1], true));
+	if (is('contactlist', '*', 'delete')) return only('POST', () => changeMembers(ctx, s[1], false));
+	if (is('contactlist', '*', 'contactIds')) return only('GET', () => contactIdsOf(ctx, s[1]));
 	return fail(404, 1, 'Not Found');
 }
 
@@ -394,7 +399,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 			await finish(auth.failure === 'stale_created' ? fail(401, 1, 'Unauthorized Time frame is invalid') : errorFor(401));
 			return;
 		}
-		const forbidden = checkPermission(state.auth.permissionsOf(api === 'v2' ? 'wsse' : 'oidc', auth.user ?? ''), segments);
+		const forbidden = checkPermission(state.auth.permissionsOf(api === 'v2' ? 'wsse' : 'oidc', auth.user ?? ''), segments, method);
 		if (forbidden) {
 			await finish(forbidden);
 			return;

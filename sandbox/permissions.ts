@@ -17,7 +17,10 @@
  *  - the 403 body is the Emarsys envelope with replyCode 1 (the code Emarsys uses for its other
  *    status-level errors, e.g. 401 "Credentials are invalid") and replyText "Forbidden";
  *  - permission names are the endpoints' own names (`contact.getdata`, `event.trigger`, …); a
- *    group name (`contacts`, `fields`, `events`, `settings`) grants every endpoint of the group;
+ *    group name (`contacts`, `fields`, `events`, `settings`, `contactLists`) grants every endpoint
+ *    of the group; the contact list endpoints are `contactlist.list` (GET contactlist),
+ *    `contactlist.create` (POST contactlist), `contactlist.add`, `contactlist.remove` (…/delete)
+ *    and `contactlist.contacts` (…/contactIds);
  *  - the seeded WSSE user and OIDC client hold every permission (settings included), so
  *    existing clients keep working; users added through `POST /__sandbox/users` hold only what
  *    they are given. Authentication is checked first: a wrong secret is a 401, never a 403.
@@ -30,6 +33,7 @@ export const PERMISSION_GROUPS: Readonly<Record<string, readonly string[]>> = {
 	fields: ['field.list', 'field.choices'],
 	events: ['event.list', 'event.trigger'],
 	settings: ['settings'],
+	contactLists: ['contactlist.list', 'contactlist.create', 'contactlist.add', 'contactlist.remove', 'contactlist.contacts'],
 };
 
 const ALL_PERMISSIONS = new Set(Object.values(PERMISSION_GROUPS).flat());
@@ -49,8 +53,9 @@ export function expandPermissions(names: unknown): Set<string> | string {
 }
 
 /** The permission a route needs (segments below /api/vN/), or undefined for an unknown route. */
-export function permissionForRoute(segments: readonly string[]): string | undefined {
+export function permissionForRoute(segments: readonly string[], method = 'GET'): string | undefined {
 	const [first, second] = segments;
+	if (first === 'contactlist') return contactListPermission(segments, method);
 	if (first === 'settings') return 'settings';
 	if (first === 'field') return segments.includes('choice') || second === 'choices' ? 'field.choices' : 'field.list';
 	if (first === 'event') return segments[2] === 'trigger' ? 'event.trigger' : 'event.list';
@@ -59,9 +64,17 @@ export function permissionForRoute(segments: readonly string[]): string | undefi
 }
 
 /** 403 when `granted` (undefined = everything) lacks the route's permission. */
-export function checkPermission(granted: ReadonlySet<string> | undefined, segments: readonly string[]): Reply | undefined {
+export function checkPermission(granted: ReadonlySet<string> | undefined, segments: readonly string[], method = 'GET'): Reply | undefined {
 	if (granted === undefined) return undefined;
-	const needed = permissionForRoute(segments);
+	const needed = permissionForRoute(segments, method);
 	if (needed === undefined || granted.has(needed)) return undefined;
 	return fail(403, 1, 'Forbidden');
+}
+
+/** Contact list endpoints: one permission each (GET and POST `contactlist` differ by method). */
+function contactListPermission(segments: readonly string[], method: string): string {
+	if (segments.length === 1) return method === 'POST' ? 'contactlist.create' : 'contactlist.list';
+	if (segments[2] === 'add') return 'contactlist.add';
+	if (segments[2] === 'delete') return 'contactlist.remove';
+	return 'contactlist.contacts';
 }
