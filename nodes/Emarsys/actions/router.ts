@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { EmarsysClient } from '../transport';
 import { clientSettingsOf } from './common.descriptions';
 import * as contact from './contact';
+import * as contactList from './contactList';
 import * as event from './event';
 import * as field from './field';
 
@@ -20,6 +21,13 @@ const operations: Record<string, Record<string, OperationModule>> = {
 		get: contact.get,
 		getWithChoiceLabels: contact.getWithChoiceLabels,
 		upsert: contact.upsert,
+	},
+	contactList: {
+		getAll: contactList.getAll,
+		create: contactList.create,
+		addContacts: contactList.addContacts,
+		removeContacts: contactList.removeContacts,
+		getContacts: contactList.getContacts,
 	},
 	event: {
 		trigger: event.trigger,

@@ -1,5 +1,6 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
+import { listContactLists } from '../actions/contactList/getAll.operation';
 import { getFieldList, isMultiChoice, isSingleChoice, type EmarsysField } from '../helpers/fields';
 import { DROPDOWN_SETTINGS, EmarsysClient } from '../transport';
 
@@ -41,6 +42,15 @@ export async function searchEvents(this: ILoadOptionsFunctions, filter?: string)
 	const events = Array.isArray(reply.data) ? reply.data : [];
 	return matching(
 		events.map((event) => ({ name: `${event.name} (${event.id})`, value: String(event.id) })),
+		filter,
+	);
+}
+
+/** Contact lists of the account (`GET contactlist`: all at once, so the typed text filters them here). */
+export async function searchContactLists(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+	const lists = await listContactLists(EmarsysClient.forContext(this, DROPDOWN_SETTINGS));
+	return matching(
+		lists.map((list) => ({ name: `${list.name} (${list.id})`, value: String(list.id) })),
 		filter,
 	);
 }

@@ -22,6 +22,10 @@ export interface EmarsysFailure {
 
 /** The API permission an endpoint needs, as named in the Emarsys permission window. */
 export function permissionFor(endpoint = ''): string {
+	if (/^contactlist\/[^/]+\/add/.test(endpoint)) return 'contact lists: add contacts to a contact list';
+	if (/^contactlist\/[^/]+\/delete/.test(endpoint)) return 'contact lists: remove contacts from a contact list';
+	if (/^contactlist\/[^/]+\/contactIds/.test(endpoint)) return 'contact lists: list the contacts of a contact list';
+	if (endpoint.startsWith('contactlist')) return 'contact lists: list and create contact lists';
 	if (endpoint.startsWith('contact/getdata')) return 'contacts: get contact data';
 	if (endpoint.startsWith('contact')) return 'contacts: update and create contacts';
 	if (/^event\/[^/]+\/trigger/.test(endpoint)) return 'external events: trigger an external event';
@@ -42,6 +46,10 @@ const REPLY_CODE_HINTS: Record<number, string> = {
 	2009: 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.',
 	2010: 'Several contacts share this key value. Use a unique key field such as the Emarsys contact ID, or clean up the duplicates in Emarsys.',
 	2012: 'No contact has this Emarsys contact ID. Check the Contact ID, or identify the contact by E-Mail instead.',
+	3002: 'Too many contacts in one call: Emarsys accepts at most 10,000 per contact list call.',
+	3004: 'Emarsys has no contact list with this ID. Pick the contact list from the list, or check its ID (Contact List > Get Many).',
+	3005: 'A contact list with this name already exists (names are unique, regardless of case). Choose another name, or add the contacts to the existing list.',
+	3006: 'Emarsys has no contact list with this ID. Pick the contact list from the list, or check its ID (Contact List > Get Many).',
 	5001: 'The external event does not exist: pick it from the External Event list or check its ID in Emarsys (Automation > External Events).',
 	5008: 'The event data of this contact is over 100 kB, more than Emarsys passes on. Send less data with the event.',
 	5010: 'Emarsys did not accept the event time. Give it as an ISO-8601 date-time, e.g. 2026-01-31T09:05:00Z.',
@@ -51,7 +59,7 @@ const REPLY_CODE_HINTS: Record<number, string> = {
 /** What the user should do about an Emarsys error, by replyCode, then HTTP status. */
 export function hintFor(status: number | undefined, replyCode: number | undefined, replyText = '', endpoint = ''): string {
 	if (replyCode === 2008) {
-		return endpoint.startsWith('contact/getdata') || !endpoint.startsWith('contact')
+		return endpoint.startsWith('contact/getdata') || endpoint.startsWith('contactlist') || !endpoint.startsWith('contact')
 			? 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field; the contact must exist in Emarsys.'
 			: 'No contact has this value in the chosen key field. Check the Contact ID and the Key Field, or switch on "Create If Missing" to create it.';
 	}
