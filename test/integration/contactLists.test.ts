@@ -172,6 +172,22 @@ describe('contact lists: batching and errors', () => {
 		]);
 	});
 
+	it('an API user without the contact list permission gets a 403 naming the permission to switch on', async () => {
+		await fetch(`${env.sandbox.url}/__sandbox/users`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ scheme: 'wsse', name: 'contacts_only', secret: 'contacts-secret-1', permissions: ['contacts'] }),
+		});
+		env.harness.clearCredentials();
+		const { error } = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'wsse', resource: 'contactList', operation: 'addContacts', contactListId: byId(CHATBOT), keyId: '3', contactId: 'ada@example.com' },
+			credentials: { emarsysApi: { username: 'contacts_only', secret: 'contacts-secret-1', baseUrl: env.sandbox.v2 } },
+		});
+		expect(error?.message).toBe('Emarsys: Forbidden (replyCode 1, HTTP 403)');
+		expect(error?.description).toMatch(/lacks the permission "contact lists: add contacts to a contact list"/);
+	});
+
 	it('a list ID that is not a number fails that item before any call', async () => {
 		const { items, error } = await run(
 			env,
