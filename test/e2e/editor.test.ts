@@ -108,11 +108,27 @@ async function openWorkflow(): Promise<void> {
 	await page.goto(`${stack.n8nUrl}/workflow/${DEMO_WORKFLOW_ID}`);
 	await page.getByTestId('canvas-node').first().waitFor();
 	await takeOverEditing();
+	await closeProductionChecklist(5000);
+}
+
+/**
+ * n8n 2.x shows a "Production Checklist" popover over the left of the canvas of a published
+ * workflow; with the demo's six steps zoomed to fit, it covers the first Emarsys node.
+ */
+async function closeProductionChecklist(appearsWithinMs = 0): Promise<void> {
+	const checklist = page.locator('[data-reka-popper-content-wrapper]').filter({ hasText: 'Production Checklist' });
+	// It opens a moment after the canvas: right after opening the workflow, wait for it a little.
+	if (appearsWithinMs > 0) await checklist.waitFor({ state: 'visible', timeout: appearsWithinMs }).catch(() => undefined);
+	if (!(await checklist.isVisible().catch(() => false))) return;
+	await page.keyboard.press('Escape');
+	if (await checklist.isVisible().catch(() => false)) await checklist.getByRole('button').first().click();
+	await checklist.waitFor({ state: 'hidden' });
 }
 
 async function openNode(name: string): Promise<void> {
 	if (await ndv().isVisible().catch(() => false)) await page.getByTestId('ndv-close-button').click();
 	await takeOverEditing();
+	await closeProductionChecklist();
 	await page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`).dblclick();
 	await ndv().waitFor();
 }
