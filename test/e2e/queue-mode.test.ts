@@ -36,7 +36,8 @@ const CALL_TIMEOUT_MS = 150_000;
 
 const FORMAT_FIELD = SEED_FIELDS.find((field) => field.id === 26)!;
 const labelOf = (choiceId: string) => FORMAT_FIELD.choices!.find((choice) => String(choice.id) === choiceId)!.choice;
-const demoEventId = String(loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'trigger')!.parameters.eventId);
+/** The demo's event: its eventId is a resource locator value (`{__rl, mode, value}`). */
+const demoEventId = String((loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'trigger')!.parameters.eventId as { value: string }).value);
 
 /**
  * The demo workflow with the chatbot's message ID as the event's Trigger ID: a message the
