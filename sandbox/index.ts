@@ -30,6 +30,7 @@ import { Faults } from './faults';
 import { fail, type Reply, type RouteContext } from './http';
 import { RequestLog, type LogEntry } from './log';
 import { RateLimiter, type RateState } from './ratelimit';
+import { changeMembers, contactIdsOf, createContactList, listContactLists } from './routes/contactLists';
 import { getData, putContact } from './routes/contacts';
 import { deleteContacts } from './routes/contactDelete';
 import { queryContacts } from './routes/contactQuery';
@@ -231,6 +232,10 @@ function route(ctx: RouteContext): Reply {
 	if (is('filter')) return only('GET', () => listSegments());
 	if (is('filter', '*', 'contacts')) return only('GET', () => listSegmentContacts(ctx, s[1]));
 	if (is('filter', '*', 'contacts', '*')) return only('GET', () => lookUpSegmentContact(ctx, s[1], s[3]));
+	if (is('contactlist')) return m === 'GET' ? listContactLists(ctx) : only('POST', () => createContactList(ctx));
+	if (is('contactlist', '*', 'add')) return only('POST', () => changeMembers(ctx, s[1], true));
+	if (is('contactlist', '*', 'delete')) return only('POST', () => changeMembers(ctx, s[1], false));
+	if (is('contactlist', '*', 'contactIds')) return only('GET', () => contactIdsOf(ctx, s[1]));
 	return fail(404, 1, 'Not Found');
 }
 

@@ -17,10 +17,12 @@
  *  - the 403 body is the Emarsys envelope with replyCode 1 (the code Emarsys uses for its other
  *    status-level errors, e.g. 401 "Credentials are invalid") and replyText "Forbidden";
  *  - permission names are the endpoints' own names (`contact.getdata`, `event.trigger`, …); a
- *    group name (`contacts`, `fields`, `events`, `segments`, `settings`) grants every endpoint
- *    of the group; creating a field or an event (`POST field`, `POST event`) is its own
+ *    group name (`contacts`, `fields`, `events`, `segments`, `settings`, `contactLists`) grants
+ *    every endpoint of the group; creating a field or an event (`POST field`, `POST event`) is its own
  *    permission (`field.create`, `event.create`), as is deleting contacts (`contact.delete`,
- *    the example Hightouch's guide gives);
+ *    the example Hightouch's guide gives); the contact list endpoints are `contactlist.list`
+ *    (GET contactlist), `contactlist.create` (POST contactlist), `contactlist.add`,
+ *    `contactlist.remove` (…/delete) and `contactlist.contacts` (…/contactIds);
  *  - the seeded WSSE user and OIDC client hold every permission (settings included), so
  *    existing clients keep working; users added through `POST /__sandbox/users` hold only what
  *    they are given. Authentication is checked first: a wrong secret is a 401, never a 403.
@@ -34,6 +36,7 @@ export const PERMISSION_GROUPS: Readonly<Record<string, readonly string[]>> = {
 	events: ['event.list', 'event.trigger', 'event.create'],
 	segments: ['segment.list', 'segment.contacts'],
 	settings: ['settings'],
+	contactLists: ['contactlist.list', 'contactlist.create', 'contactlist.add', 'contactlist.remove', 'contactlist.contacts'],
 };
 
 const ALL_PERMISSIONS = new Set(Object.values(PERMISSION_GROUPS).flat());
@@ -55,6 +58,7 @@ export function expandPermissions(names: unknown): Set<string> | string {
 /** The permission a route needs (segments below /api/vN/), or undefined for an unknown route. */
 export function permissionForRoute(segments: readonly string[], method = 'GET'): string | undefined {
 	const [first, second] = segments;
+	if (first === 'contactlist') return contactListPermission(segments, method);
 	if (first === 'settings') return 'settings';
 	if (first === 'field' && segments.length === 1 && method === 'POST') return 'field.create';
 	if (first === 'field') return segments.includes('choice') || second === 'choices' ? 'field.choices' : 'field.list';
@@ -72,4 +76,12 @@ export function checkPermission(granted: ReadonlySet<string> | undefined, segmen
 	const needed = permissionForRoute(segments, method);
 	if (needed === undefined || granted.has(needed)) return undefined;
 	return fail(403, 1, 'Forbidden');
+}
+
+/** Contact list endpoints: one permission each (GET and POST `contactlist` differ by method). */
+function contactListPermission(segments: readonly string[], method: string): string {
+	if (segments.length === 1) return method === 'POST' ? 'contactlist.create' : 'contactlist.list';
+	if (segments[2] === 'add') return 'contactlist.add';
+	if (segments[2] === 'delete') return 'contactlist.remove';
+	return 'contactlist.contacts';
 }

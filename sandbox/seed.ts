@@ -383,3 +383,22 @@ export const DEFAULT_CREDENTIALS = {
 	oidcClientId: 'sandbox_oidc_client',
 	oidcClientSecret: 'sandbox-oidc-secret-9Xk4',
 } as const;
+
+export interface SeedContactList {
+	id: number;
+	name: string;
+	description: string;
+	created: string;
+	/** Internal contact ids of the members. */
+	contactIds: number[];
+}
+
+/**
+ * Contact lists (see routes/contactLists.ts). Chosen: ids 900001+; "Chatbot subscribers" starts
+ * empty, it is where the demo chatbot workflow adds each new contact.
+ */
+export const SEED_CONTACT_LISTS: readonly SeedContactList[] = [
+	{ id: 900001, name: 'Chatbot subscribers', description: 'Contacts who signed up through the chatbot', created: '2024-04-02 11:00:00', contactIds: [] },
+	{ id: 900002, name: 'Newsletter (EN)', description: 'English newsletter recipients', created: '2024-01-10 09:00:00', contactIds: [100001, 100002, 100003] },
+	{ id: 900003, name: 'VIP customers', description: '', created: '2024-02-01 14:30:00', contactIds: [100001] },
+];

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, readFileSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
+import { ContactListTable } from './lists';
 import { SEED_CONTACTS, SEED_EVENTS, type SeedEvent } from './seed';
 import { findField, indexKey, renderValue, resetCreatedFields, type StoredValue } from './schema';
 
@@ -63,6 +64,8 @@ export class ContactStore {
 	private persistTimer: NodeJS.Timeout | undefined;
 	private writing: Promise<void> | undefined;
 	private writeAgain = false;
+	/** Contact lists (not persisted; seeded again with the contacts). */
+	readonly lists = new ContactListTable();
 
 	constructor(private readonly dataFile?: string) {
 		if (dataFile && existsSync(dataFile)) this.load(dataFile);
@@ -85,6 +88,7 @@ export class ContactStore {
 		this.index.clear();
 		this.triggers = [];
 		this.triggerIds.clear();
+		this.lists.reset();
 	}
 
 	private seed(): void {

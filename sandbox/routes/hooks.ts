@@ -8,6 +8,8 @@
  *                                                 counters, nonces, tokens, triggers, config
  *   GET    /__sandbox/contacts                    -> { contacts: ContactView[] }
  *   GET    /__sandbox/triggers[?since=SEQ]        -> { triggers: TriggerRecord[] }
+ *   GET    /__sandbox/contactlists                -> { contactLists: [{id, name, description,
+ *                                                   contactIds}] } (members, ascending)
  *   GET|PUT|DELETE /__sandbox/faults              fault knobs (see faults.ts)
  *   POST   /__sandbox/tokens/expire               every issued OIDC token expires now
  *   GET    /__sandbox/tokens                      -> { tokens: [access token, …] } every OIDC access
@@ -74,6 +76,9 @@ export function handleHook(
 		case 'contacts':
 			if (method !== 'GET') return notAllowed;
 			return { status: 200, body: { contacts: state.store.all() } };
+		case 'contactlists':
+			if (method !== 'GET') return notAllowed;
+			return { status: 200, body: { contactLists: contactListsView(state) } };
 		case 'triggers':
 			if (method !== 'GET') return notAllowed;
 			return { status: 200, body: { triggers: state.store.allTriggers(intParam(query.get('since'))) } };
@@ -144,4 +149,13 @@ function addUser(state: SandboxState, body: unknown): HookReply {
 	if (typeof permissions === 'string') return { status: 400, body: { error: permissions } };
 	state.auth.addUser({ scheme: o.scheme, name: o.name, secret: o.secret, permissions });
 	return { status: 201, body: { scheme: o.scheme, name: o.name, permissions: [...permissions].sort() } };
+}
+
+function contactListsView(state: SandboxState): Array<{ id: number; name: string; description: string; contactIds: number[] }> {
+	return state.store.lists.all().map((list) => ({
+		id: list.id,
+		name: list.name,
+		description: list.description,
+		contactIds: [...list.members].filter((id) => state.store.get(id) !== undefined).sort((a, b) => a - b),
+	}));
 }

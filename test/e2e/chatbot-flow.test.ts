@@ -1,12 +1,13 @@
 /**
- * The chatbot demo workflow in a real n8n 2.x server: Webhook → Emarsys upsert → trigger external
- * event → get contact with choice labels → Respond to Webhook, against the sandbox, first with the
+ * The chatbot demo workflow in a real n8n 2.x server: Webhook → Emarsys upsert → add to the
+ * "Chatbot subscribers" contact list → trigger external event → get contact with choice labels →
+ * Respond to Webhook, against the sandbox, first with the
  * WSSE credential and then with the OpenID Connect one.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { SEED_EVENTS, SEED_FIELDS } from '../../sandbox/seed';
+import { SEED_CONTACT_LISTS, SEED_EVENTS, SEED_FIELDS } from '../../sandbox/seed';
 import type { LogEntry } from '../../sandbox/index';
 import {
 	DEMO_WEBHOOK_PATH,
@@ -33,6 +34,18 @@ const labelOf = (choiceId: number) => FORMAT_FIELD.choices!.find((choice) => cho
 const demoEventId = String(
 	(loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'trigger')!.parameters.eventId as { value: string }).value,
 );
+
+/** The contact list the demo workflow adds each contact to, as configured in demo/chatbot-workflow.json. */
+const demoListId = String(
+	(loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'addContacts')!.parameters.contactListId as { value: string }).value,
+);
+
+/** The internal contact IDs on a contact list of the sandbox. */
+async function listMembers(sandboxUrl: string, listId: string): Promise<number[]> {
+	const response = await fetch(`${sandboxUrl}/__sandbox/contactlists`);
+	const { contactLists } = (await response.json()) as { contactLists: Array<{ id: number; contactIds: number[] }> };
+	return contactLists.find((list) => String(list.id) === listId)?.contactIds ?? [];
+}
 
 let stack: E2eStack;
 
@@ -63,24 +76,29 @@ async function sendChatbotMessage(webhookPath: string, message: Record<string, s
 const apiCalls = (log: LogEntry[]) => log.filter((entry) => entry.path.startsWith('/api/'));
 
 /**
- * One call per workflow step: exactly one upsert, one event trigger and one getdata, in that
- * order; the label look-ups of getWithChoiceLabels are reads of field metadata, none repeated.
+ * One call per workflow step: exactly one upsert, one contact list add, one event trigger and one
+ * getdata, in that order; the label look-ups of getWithChoiceLabels are reads of field metadata,
+ * none repeated.
  */
 function expectOneCallPerStep(log: LogEntry[], generation: 'v2' | 'v3', email: string): void {
 	const api = apiCalls(log);
 	const upserts = api.filter((e) => e.method === 'PUT' && /^\/api\/v[23]\/contact\/?$/.test(e.path));
+	const listAdds = api.filter((e) => e.method === 'POST' && e.path === `/api/${generation}/contactlist/${demoListId}/add`);
+	expect(listAdds).toHaveLength(1);
+	expect(listAdds[0].body).toEqual({ key_id: '3', external_ids: [email] });
 	const triggers = api.filter((e) => e.method === 'POST' && e.path.replace(/\/$/, '') === `/api/${generation}/event/${demoEventId}/trigger`);
 	const reads = api.filter((e) => e.method === 'POST' && /\/contact\/getdata\/?$/.test(e.path));
 	expect(upserts).toHaveLength(1);
 	expect(triggers).toHaveLength(1);
 	expect(reads).toHaveLength(1);
-	expect(upserts[0].seq).toBeLessThan(triggers[0].seq);
+	expect(upserts[0].seq).toBeLessThan(listAdds[0].seq);
+	expect(listAdds[0].seq).toBeLessThan(triggers[0].seq);
 	expect(triggers[0].seq).toBeLessThan(reads[0].seq);
 	// What each step sent is about the chatbot's contact.
 	expect(JSON.stringify(upserts[0].body)).toContain(email);
 	expect(JSON.stringify(triggers[0].body)).toContain(email);
 	expect(JSON.stringify(reads[0].body)).toContain(email);
-	const others = api.filter((e) => !upserts.includes(e) && !triggers.includes(e) && !reads.includes(e));
+	const others = api.filter((e) => !upserts.includes(e) && !listAdds.includes(e) && !triggers.includes(e) && !reads.includes(e));
 	for (const entry of others) {
 		expect(entry.method).toBe('GET');
 		expect(entry.path).toMatch(new RegExp(`^/api/${generation}/field`));
@@ -125,6 +143,8 @@ test('WSSE: a new contact from the chatbot is saved, gets the event, and the ans
 	const saved = (await sandboxContacts(stack.sandbox!.url)).find((c) => c.fields['3'] === email);
 	expect(saved?.fields['26']).toBe('2');
 	expect(saved?.fields['1']).toBe('Nora');
+	// …and put the contact on the chatbot's contact list ("Chatbot subscribers" in the seed).
+	expect(await listMembers(stack.sandbox!.url, demoListId)).toContain(saved!.id);
 
 	const log = await sandboxLog(stack.sandbox!.url);
 	expectOneCallPerStep(log, 'v2', email);
@@ -134,6 +154,7 @@ test('WSSE: a new contact from the chatbot is saved, gets the event, and the ans
 		expect(entry.user).toBe(stack.sandbox!.credentials.wsseUser);
 	}
 	expect(SEED_EVENTS.some((event) => String(event.id) === demoEventId)).toBe(true);
+	expect(SEED_CONTACT_LISTS.find((list) => String(list.id) === demoListId)?.name).toBe('Chatbot subscribers');
 });
 
 test('WSSE: a choice ID the field does not have gets a clear 422 answer from the error branch, before any call', async () => {
@@ -172,6 +193,8 @@ test('OpenID Connect: the same flow with one token request and Bearer calls to t
 	expect(answer.json.contact['E-Mail']).toBe(email);
 	expect(answer.json.contact['Preferred e-mail format']).toBe(labelOf(1));
 	expect(answer.json.contact['Preferred e-mail format']).not.toBe('1');
+	const saved = (await sandboxContacts(stack.sandbox!.url)).find((c) => c.fields['3'] === email);
+	expect(await listMembers(stack.sandbox!.url, demoListId)).toContain(saved!.id);
 
 	const log = await sandboxLog(stack.sandbox!.url);
 	const tokenRequests = log.filter((entry) => entry.path === '/oauth2/token');

@@ -36,7 +36,8 @@ const CALL_TIMEOUT_MS = 150_000;
 
 const FORMAT_FIELD = SEED_FIELDS.find((field) => field.id === 26)!;
 const labelOf = (choiceId: string) => FORMAT_FIELD.choices!.find((choice) => String(choice.id) === choiceId)!.choice;
-const demoEventId = String(loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'trigger')!.parameters.eventId);
+/** The demo's event: its eventId is a resource locator value (`{__rl, mode, value}`). */
+const demoEventId = String((loadDemoWorkflow().nodes.find((node) => node.parameters.operation === 'trigger')!.parameters.eventId as { value: string }).value);
 
 /**
  * The demo workflow with the chatbot's message ID as the event's Trigger ID: a message the
@@ -128,6 +129,7 @@ const mentions = (entry: LogEntry, email: string) => JSON.stringify(entry.body).
 const isUpsert = (e: LogEntry) => e.method === 'PUT' && /^\/api\/v[23]\/contact\/?$/.test(e.path);
 const isTrigger = (e: LogEntry) => e.method === 'POST' && e.path.replace(/\/$/, '') === `/api/${e.api}/event/${demoEventId}/trigger`;
 const isRead = (e: LogEntry) => e.method === 'POST' && /\/contact\/getdata\/?$/.test(e.path);
+const isListAdd = (e: LogEntry) => e.method === 'POST' && /^\/api\/v[23]\/contactlist\/\d+\/add$/.test(e.path);
 const isLabelLookup = (e: LogEntry) => e.method === 'GET' && /^\/api\/v[23]\/field/.test(e.path);
 
 /** Execution IDs each log line "Worker started execution N" names. */
@@ -217,20 +219,21 @@ test('both workers ran executions, the main none: n8n recorded one successful ex
 	for (const [id] of rows) expect(mainLog).toContain(`Enqueued execution ${id} `);
 });
 
-test('the sandbox saw exactly one upsert, one trigger and one read per message, label look-ups only, every WSSE header valid', async () => {
+test('the sandbox saw exactly one upsert, one list add, one trigger and one read per message, label look-ups only, every WSSE header valid', async () => {
 	expect(burst).toBeDefined();
 	const log = apiCalls((await sandboxLog(stack.main.sandbox!.url)).filter((e) => e.seq > burst!.logFrom));
 	for (const { message } of burst!.answers) {
 		const generation = message.webhookPath === DEMO_WEBHOOK_PATH ? 'v2' : 'v3';
 		const mine = log.filter((entry) => mentions(entry, message.body.email));
-		expect(mine.map((e) => `${e.api} ${isUpsert(e) ? 'upsert' : isTrigger(e) ? 'trigger' : isRead(e) ? 'read' : e.path}`)).toEqual([
+		expect(mine.map((e) => `${e.api} ${isUpsert(e) ? 'upsert' : isListAdd(e) ? 'list add' : isTrigger(e) ? 'trigger' : isRead(e) ? 'read' : e.path}`)).toEqual([
 			`${generation} upsert`,
+			`${generation} list add`,
 			`${generation} trigger`,
 			`${generation} read`,
 		]);
-		expect(mine[1].body).toMatchObject({ contacts: [{ external_id: message.body.email, trigger_id: message.body.messageId }] });
+		expect(mine[2].body).toMatchObject({ contacts: [{ external_id: message.body.email, trigger_id: message.body.messageId }] });
 	}
-	const lookups = log.filter((e) => !isUpsert(e) && !isTrigger(e) && !isRead(e));
+	const lookups = log.filter((e) => !isUpsert(e) && !isListAdd(e) && !isTrigger(e) && !isRead(e));
 	expect(lookups.filter((e) => !isLabelLookup(e))).toEqual([]);
 	// Field metadata is read at most once per node run that needs it (upsert checks, label look-up).
 	expect(lookups.length).toBeLessThanOrEqual(MESSAGES * 3);
@@ -239,7 +242,7 @@ test('the sandbox saw exactly one upsert, one trigger and one read per message, 
 	// The sandbox answers 401 to a WSSE header with a bad digest, a stale Created or a nonce it has
 	// seen before (auth.ts): all 200 means every header was valid and no nonce came twice.
 	const wsse = log.filter((e) => e.api === 'v2');
-	expect(wsse.length).toBeGreaterThanOrEqual(MESSAGES / 2 * 3);
+	expect(wsse.length).toBeGreaterThanOrEqual(MESSAGES / 2 * 4);
 	for (const entry of wsse) expect(entry.auth).toBe('wsse');
 });
 

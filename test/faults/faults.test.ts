@@ -261,6 +261,26 @@ describe('malformed answers', () => {
 		expect(stored.every((c) => c.fields['1'] === `Lost${Number(/lost-(\d+)@/.exec(String(c.fields['3']))![1])}`)).toBe(true);
 	});
 
+	it('a contact-list add whose answer was lost after Emarsys processed it is retried: 1,500 contacts, each on the list once', async () => {
+		await seedContacts(env.sandbox, 'listed', 1500);
+		await env.sandbox.setFaults({ lostAnswer: { count: 1, endpoint: 'contactlist/900001/add' } });
+		const items = range(1500).map((i) => ({ email: email('listed', i) }));
+		const parameters = { resource: 'contactList', operation: 'addContacts', contactListId: { __rl: true, mode: 'id', value: '900001' }, keyId: '3', contactId: '={{ $json.email }}' };
+		const { items: out, errorItems, error } = await runNode(env, parameters, items);
+		expect(error).toBeUndefined();
+		expect(out).toHaveLength(1500);
+		expect(errorItems).toHaveLength(0);
+		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contactlist/900001/add');
+		// The first batch reached Emarsys (put 1,000 contacts on the list), its answer was lost; the
+		// retry sent the same batch, which finds them on the list already and changes nothing.
+		expect(calls.map((c) => c.fault)).toEqual(['lostAnswer', undefined, undefined]);
+		expect(JSON.stringify(calls[1].body)).toBe(JSON.stringify(calls[0].body));
+		const lists = (await (await fetch(`${env.sandbox.url}/__sandbox/contactlists`)).json()) as { contactLists: Array<{ id: number; contactIds: number[] }> };
+		const members = lists.contactLists.find((list) => list.id === 900001)?.contactIds ?? [];
+		expect(members).toHaveLength(1500);
+		expect(new Set(members).size).toBe(1500);
+	});
+
 	it('with retries off, a malformed answer is a clear error on the items of that batch only', async () => {
 		await seedContacts(env.sandbox, 'mal', 2000);
 		await env.sandbox.setFaults({ malformedJsonCount: 1 });

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import * as contact from './contact';
+import * as contactList from './contactList';
 import * as event from './event';
 import * as field from './field';
 import * as segment from './segment';
@@ -24,6 +25,7 @@ export const properties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{ name: 'Contact', value: 'contact' },
+			{ name: 'Contact List', value: 'contactList' },
 			{ name: 'External Event', value: 'event' },
 			{ name: 'Field', value: 'field' },
 			{ name: 'Segment', value: 'segment' },
@@ -31,6 +33,7 @@ export const properties: INodeProperties[] = [
 		default: 'contact',
 	},
 	...contact.description,
+	...contactList.description,
 	...event.description,
 	...field.description,
 	...segment.description,

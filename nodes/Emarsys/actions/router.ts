@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { EmarsysClient } from '../transport';
 import { clientSettingsOf } from './common.descriptions';
 import * as contact from './contact';
+import * as contactList from './contactList';
 import * as event from './event';
 import * as field from './field';
 import * as segment from './segment';
@@ -23,6 +24,13 @@ const operations: Record<string, Record<string, OperationModule>> = {
 		upsert: contact.upsert,
 		delete: contact.delete,
 		search: contact.search,
+	},
+	contactList: {
+		getAll: contactList.getAll,
+		create: contactList.create,
+		addContacts: contactList.addContacts,
+		removeContacts: contactList.removeContacts,
+		getContacts: contactList.getContacts,
 	},
 	event: {
 		trigger: event.trigger,

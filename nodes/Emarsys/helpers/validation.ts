@@ -65,6 +65,18 @@ export function requireSegmentId(node: INode, itemIndex: number, value: unknown)
 	);
 }
 
+/** A contact list ID. */
+export function requireContactListId(node: INode, itemIndex: number, value: unknown): string {
+	return requireWholeNumber(
+		node,
+		itemIndex,
+		'contactListId',
+		value,
+		'is not a contact list ID (a whole number)',
+		'Pick the contact list from the list, or give its numeric ID (Contact List > Get Many).',
+	);
+}
+
 /**
  * The key field of a contact operation: a numeric field ID, `id` / `uid` (Emarsys's internal contact
  * ID / UID), or a field's string ID such as `email` (Emarsys accepts all of these as key).

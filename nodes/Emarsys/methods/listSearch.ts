@@ -1,5 +1,6 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
+import { listContactLists } from '../actions/contactList/getAll.operation';
 import { getFieldList, isMultiChoice, isSingleChoice, type EmarsysField } from '../helpers/fields';
 import { getEventList, getSegmentList } from '../helpers/lists';
 import { DROPDOWN_SETTINGS, EmarsysClient } from '../transport';
@@ -46,6 +47,15 @@ export async function searchSegments(this: ILoadOptionsFunctions, filter?: strin
 	const segments = await getSegmentList(EmarsysClient.forContext(this, DROPDOWN_SETTINGS));
 	return matching(
 		segments.map((segment) => ({ name: `${segment.name} (${segment.id})`, value: String(segment.id) })),
+		filter,
+	);
+}
+
+/** Contact lists of the account (`GET contactlist`: all at once, so the typed text filters them here). */
+export async function searchContactLists(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+	const lists = await listContactLists(EmarsysClient.forContext(this, DROPDOWN_SETTINGS));
+	return matching(
+		lists.map((list) => ({ name: `${list.name} (${list.id})`, value: String(list.id) })),
 		filter,
 	);
 }

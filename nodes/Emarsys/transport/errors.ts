@@ -22,6 +22,10 @@ export interface EmarsysFailure {
 
 /** The API permission an endpoint needs, as named in the Emarsys permission window. */
 export function permissionFor(endpoint = ''): string {
+	if (/^contactlist\/[^/]+\/add/.test(endpoint)) return 'contact lists: add contacts to a contact list';
+	if (/^contactlist\/[^/]+\/delete/.test(endpoint)) return 'contact lists: remove contacts from a contact list';
+	if (/^contactlist\/[^/]+\/contactIds/.test(endpoint)) return 'contact lists: list the contacts of a contact list';
+	if (endpoint.startsWith('contactlist')) return 'contact lists: list and create contact lists';
 	if (endpoint.startsWith('contact/getdata')) return 'contacts: get contact data';
 	if (endpoint.startsWith('contact/delete')) return 'contacts: delete contacts';
 	if (endpoint.startsWith('contact/query')) return 'contacts: list contact data';
@@ -52,6 +56,10 @@ const REPLY_CODE_HINTS: Record<number, string> = {
 	9002: 'A field with this name already exists: pick another name, or use the existing field (Field > Get Many lists them).',
 	9006: 'Emarsys creates only text, date, URL and numeric fields through the API; create choice fields in Emarsys (Admin > Field Editor).',
 	10002: 'The segment does not exist: pick it from the Segment list or check its ID (Segment > Get Many lists them).',
+	3002: 'Too many contacts in one call: Emarsys accepts at most 10,000 per contact list call.',
+	3004: 'Emarsys has no contact list with this ID. Pick the contact list from the list, or check its ID (Contact List > Get Many).',
+	3005: 'A contact list with this name already exists (names are unique, regardless of case). Choose another name, or add the contacts to the existing list.',
+	3006: 'Emarsys has no contact list with this ID. Pick the contact list from the list, or check its ID (Contact List > Get Many).',
 	5001: 'The external event does not exist: pick it from the External Event list or check its ID in Emarsys (Automation > External Events).',
 	5008: 'The event data of this contact is over 100 kB, more than Emarsys passes on. Send less data with the event.',
 	5010: 'Emarsys did not accept the event time. Give it as an ISO-8601 date-time, e.g. 2026-01-31T09:05:00Z.',
