@@ -22,7 +22,7 @@ export class Emarsys implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Read and write SAP Emarsys contacts, list fields and choices, and trigger external events',
+		description: 'Read, write, search and delete SAP Emarsys contacts, manage contact lists, read segments, list and create fields and external events, and trigger events',
 		defaults: { name: 'Emarsys' },
 		usableAsTool: true,
 		inputs: MAIN,
