@@ -6,7 +6,7 @@ import { ChoiceLabels } from '../../helpers/choiceLabels';
 import { getFieldList, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
-import { inputError, requireContactId, requireFieldIds, requireKeyId, requireLanguage } from '../../helpers/validation';
+import { inputError, requireContactId, requireEmailIfEmailField, requireFieldIds, requireKeyId, requireLanguage } from '../../helpers/validation';
 import { emarsysApiError, type EmarsysClient } from '../../transport';
 import { contactIdProperty, keyIdProperty, languageOption, optionsCollection } from '../common.descriptions';
 
@@ -123,9 +123,10 @@ function readInputs(ctx: IExecuteFunctions, items: INodeExecutionData[], results
 			const options = params.get<IDataObject>('options', i, {});
 			const outputKeys = String(options.outputKeys ?? 'id');
 			if (!OUTPUT_KEYS.includes(outputKeys)) throw inputError(results.node, i, 'options.outputKeys', `"${outputKeys}" is not one of ${OUTPUT_KEYS.join(', ')}`);
+			const keyId = requireKeyId(results.node, i, params.get('keyId', i));
 			inputs.set(i, {
-				keyId: requireKeyId(results.node, i, params.get('keyId', i)),
-				contactId: requireContactId(results.node, i, params.get('contactId', i)),
+				keyId,
+				contactId: requireEmailIfEmailField(results.node, i, keyId, requireContactId(results.node, i, params.get('contactId', i))),
 				fields: requireFieldIds(results.node, i, 'fields', params.get('fields', i, []), MAX_FIELDS_PER_CALL),
 				outputKeys,
 				language: withLabels ? requireLanguage(results.node, i, options.language) : 'en',
