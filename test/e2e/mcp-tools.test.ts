@@ -115,6 +115,16 @@ test('get_contact answers with choice labels, not codes, reading the contact onc
 	expect(new Set(others).size).toBe(others.length);
 });
 
+test('get_contact for an address no contact has: the error says so and what to do, after one read', async () => {
+	await clearSandboxLog(stack.sandbox!.url);
+	const answer = await callTool('get_contact', { email: 'nobody@example.com' });
+	expect(answer.isError).toBe(true);
+	expect(answer.text).toContain('No contact found');
+	expect(answer.text).toContain('nobody@example.com');
+	expect(answer.text).toContain('must exist');
+	expect(describeCalls(await sandboxLog(stack.sandbox!.url)).filter((call) => !call.startsWith('GET /api/v2/field'))).toEqual(['POST /api/v2/contact/getdata']);
+});
+
 test('create_or_update_contact saves the contact in one call; get_contact then shows its e-mail format as a label', async () => {
 	const email = `nora.${Date.now()}@example.com`;
 	await clearSandboxLog(stack.sandbox!.url);
