@@ -44,7 +44,6 @@ export const OIDC_WEBHOOK_PATH = 'chatbot-message-oidc';
 export const OIDC_WORKFLOW_ID = 'emarsysChatbotOidc';
 /** The MCP demo: an MCP Server Trigger with Emarsys tools, served at /mcp/<path> (Streamable HTTP). */
 export const MCP_WORKFLOW_FILE = path.join(PROJECT_DIR, 'demo', 'mcp-workflow.json');
-export const MCP_WORKFLOW_ID = 'emarsysMcpDemo';
 export const MCP_PATH = 'emarsys';
 
 export interface EmarsysTarget {
