@@ -42,6 +42,9 @@ export const DEMO_WEBHOOK_PATH = 'chatbot-message';
 export const DEMO_WORKFLOW_ID = 'emarsysChatbotDemo';
 export const OIDC_WEBHOOK_PATH = 'chatbot-message-oidc';
 export const OIDC_WORKFLOW_ID = 'emarsysChatbotOidc';
+/** The MCP demo: an MCP Server Trigger with Emarsys tools, served at /mcp/<path> (Streamable HTTP). */
+export const MCP_WORKFLOW_FILE = path.join(PROJECT_DIR, 'demo', 'mcp-workflow.json');
+export const MCP_PATH = 'emarsys';
 
 export interface EmarsysTarget {
 	/** Where the WSSE credential points (…/api/v2) and its login. */
@@ -93,6 +96,8 @@ export interface StackOptions {
 	 * EMARSYS_N8N_VERSION environment variable, else 2.41.1 (scripts/ensure-n8n-runtime.sh).
 	 */
 	n8nVersion?: string;
+	/** Also import and publish the MCP demo (demo/mcp-workflow.json) and wait for its endpoint. */
+	mcpDemo?: boolean;
 }
 
 export interface RunningStack {
@@ -107,6 +112,8 @@ export interface RunningStack {
 	n8nLogFile: string;
 	/** Paths of the demo webhooks that are active in this run. */
 	webhookPaths: string[];
+	/** The MCP demo's endpoint (Streamable HTTP), when it was asked for and is active. */
+	mcpUrl?: string;
 	/** Resolves with a description when n8n exits (crash, or after stop()). */
 	exited: Promise<string>;
 	/** Stops n8n (its whole process group) and the sandbox. Safe to call twice. */
@@ -270,6 +277,10 @@ export function n8nEnvironment(options: StackOptions, nodeBinDir: string, n8nVer
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		// Community nodes marked usableAsTool (this one) are offered to AI agents and the MCP Server
+		// Trigger as `n8n-nodes-emarsys.emarsysTool` without any setting in n8n 2.x: n8n makes a tool
+		// variant of every loaded node that is usableAsTool. (n8n 1.x wanted
+		// N8N_COMMUNITY_PACKAGES_ALLOW_TOOL_USAGE=true for community nodes; 2.41.1 no longer reads it.)
 		// The MCP server catalogue (n8n 2.x) is refreshed from n8n's servers at startup: not needed
 		// here. n8n 1.x has no such module and refuses to start when an unknown one is named.
 		...(n8nVersion.startsWith('1.') ? {} : { N8N_DISABLED_MODULES: 'mcp-registry' }),
@@ -361,16 +372,25 @@ export function loadDemoWorkflow(): WorkflowJson {
 	return JSON.parse(fs.readFileSync(DEMO_WORKFLOW_FILE, 'utf8')) as WorkflowJson;
 }
 
+/** The MCP demo, on the WSSE credential, or on the OpenID Connect one when there is no WSSE login. */
+export function loadMcpWorkflow(target: EmarsysTarget): WorkflowJson {
+	const workflow = JSON.parse(fs.readFileSync(MCP_WORKFLOW_FILE, 'utf8')) as WorkflowJson;
+	if (!target.wsse) for (const node of workflow.nodes) if (node.credentials) useOidcCredential(node);
+	return workflow;
+}
+
+function useOidcCredential(node: WorkflowJson['nodes'][number]): void {
+	node.parameters.authentication = 'oAuth2';
+	node.credentials = { emarsysOAuth2Api: { id: CREDENTIAL_IDS.oidc, name: CREDENTIAL_NAMES.oidc } };
+}
+
 /** The same chatbot flow, with every Emarsys node on the OpenID Connect credential and its own webhook path. */
 export function oidcVariant(workflow: WorkflowJson): WorkflowJson {
 	const copy = JSON.parse(JSON.stringify(workflow)) as WorkflowJson;
 	copy.id = OIDC_WORKFLOW_ID;
 	copy.name = `${workflow.name} (OpenID Connect)`;
 	for (const node of copy.nodes) {
-		if (node.type === NODE_TYPE) {
-			node.parameters.authentication = 'oAuth2';
-			node.credentials = { emarsysOAuth2Api: { id: CREDENTIAL_IDS.oidc, name: CREDENTIAL_NAMES.oidc } };
-		}
+		if (node.type === NODE_TYPE) useOidcCredential(node);
 		if (node.type === 'n8n-nodes-base.webhook') {
 			node.parameters.path = OIDC_WEBHOOK_PATH;
 			node.webhookId = '5f0c2a59-7b1e-4c61-9d2a-0e1f5b7c9a31';
@@ -549,6 +569,45 @@ async function setupOwner(n8nUrl: string): Promise<void> {
 	}
 }
 
+/**
+ * Imports and publishes demo workflows through n8n's CLI: always in the tests, and for `npm start`
+ * only while `marker` is missing from the user folder (so a user's edits survive restarts).
+ * Returns whether they were imported now.
+ */
+function importDemo(
+	runtime: { nodeBin: string; n8nBin: string },
+	env: NodeJS.ProcessEnv,
+	options: StackOptions,
+	workflows: WorkflowJson[],
+	marker: string,
+	log: (m: string) => void,
+	n8nVersion: string,
+): boolean {
+	const importedMarker = path.join(options.userFolder, marker);
+	if ((options.importWorkflows ?? 'always') === 'once' && fs.existsSync(importedMarker)) {
+		log(`Keeping the workflows already in ${options.userFolder} (delete that folder to start from the demo again)`);
+		return false;
+	}
+	const workflowDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-workflows-'));
+	try {
+		const workflowsFile = path.join(workflowDir, 'workflows.json');
+		fs.writeFileSync(workflowsFile, JSON.stringify(workflows));
+		log(`Importing and activating ${workflows.map((workflow) => `"${workflow.name}"`).join(', ')}`);
+		runCli(runtime.nodeBin, runtime.n8nBin, ['import:workflow', `--input=${workflowsFile}`], env, 'workflows');
+	} finally {
+		fs.rmSync(workflowDir, { recursive: true, force: true });
+	}
+	for (const workflow of workflows) {
+		// n8n 2.x activates a workflow by publishing it; n8n 1.x has no publishing, only activation.
+		const activate = n8nVersion.startsWith('1.')
+			? ['update:workflow', `--id=${workflow.id}`, '--active=true']
+			: ['publish:workflow', `--id=${workflow.id}`];
+		runCli(runtime.nodeBin, runtime.n8nBin, activate, env, `activate ${workflow.id}`);
+	}
+	fs.writeFileSync(importedMarker, `${new Date().toISOString()}\n`);
+	return true;
+}
+
 export async function startStack(options: StackOptions): Promise<RunningStack> {
 	const log = options.log ?? noop;
 	const startupTimeoutMs = options.startupTimeoutMs ?? 120_000;
@@ -618,29 +677,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		if (target.wsse && withDemo) workflows.push(demo);
 		if (target.oidc && withDemo) workflows.push(oidcVariant(demo));
 		if (options.adaptWorkflow) workflows = workflows.map(options.adaptWorkflow);
-		const importedMarker = path.join(options.userFolder, '.emarsys-demo-imported');
-		const importNow = withDemo && ((options.importWorkflows ?? 'always') === 'always' || !fs.existsSync(importedMarker));
-		if (importNow) {
-			const workflowDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-workflows-'));
-			try {
-				const workflowsFile = path.join(workflowDir, 'workflows.json');
-				fs.writeFileSync(workflowsFile, JSON.stringify(workflows));
-				log('Importing and activating the demo workflow');
-				runCli(runtime.nodeBin, runtime.n8nBin, ['import:workflow', `--input=${workflowsFile}`], env, 'workflows');
-			} finally {
-				fs.rmSync(workflowDir, { recursive: true, force: true });
-			}
-			for (const workflow of workflows) {
-				// n8n 2.x activates a workflow by publishing it; n8n 1.x has no publishing, only activation.
-				const activate = n8nVersion.startsWith('1.')
-					? ['update:workflow', `--id=${workflow.id}`, '--active=true']
-					: ['publish:workflow', `--id=${workflow.id}`];
-				runCli(runtime.nodeBin, runtime.n8nBin, activate, env, `activate ${workflow.id}`);
-			}
-			fs.writeFileSync(importedMarker, `${new Date().toISOString()}\n`);
-		} else if (withDemo) {
-			log(`Keeping the workflows already in ${options.userFolder} (delete that folder to start from the demo again)`);
-		}
+		const importNow = withDemo && importDemo(runtime, env, options, workflows, '.emarsys-demo-imported', log, n8nVersion);
+		// Its own marker: a user folder from before the MCP demo existed gets it on its next start.
+		const mcpWorkflow = options.mcpDemo ? loadMcpWorkflow(target) : undefined;
+		const importMcpNow = mcpWorkflow ? importDemo(runtime, env, options, [mcpWorkflow], '.emarsys-mcp-demo-imported', log, n8nVersion) : false;
 
 		if (options.signal?.aborted) throw new StackError('Interrupted before n8n was started');
 		const n8nLogFile = path.join(options.userFolder, 'n8n.log');
@@ -660,26 +700,32 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		const webhookPaths = workflows.map(
 			(workflow) => workflow.nodes.find((n) => n.type === 'n8n-nodes-base.webhook')?.parameters.path as string,
 		);
-		const webhookActive = async (webhookPath: string) => {
-			const r = await httpOk(`${n8nUrl}/webhook/${webhookPath}`, {
+		// The MCP endpoint is a webhook too (same handler, under /mcp/): the same check applies.
+		const endpointActive = async (url: string) => {
+			const r = await httpOk(url, {
 				method: 'OPTIONS',
 				headers: { origin: n8nUrl, 'access-control-request-method': 'POST' },
 			});
 			return r !== undefined && r.status < 400;
 		};
+		const waitForEndpoint = async (url: string, what: string, imported: boolean): Promise<boolean> => {
+			if (imported) {
+				await waitFor(`${what} to be active`, () => endpointActive(url));
+				return true;
+			}
+			// A user may have deactivated or changed the demo: wait a little, then carry on.
+			const softDeadline = Date.now() + 15_000;
+			while (!(await endpointActive(url)) && Date.now() < softDeadline && !n8n.exitReason()) await sleep(500);
+			if (await endpointActive(url)) return true;
+			log(`Note: ${what} is not active (workflow changed or deactivated in this user folder)`);
+			return false;
+		};
 		const activePaths: string[] = [];
 		for (const webhookPath of webhookPaths) {
-			if (importNow) {
-				await waitFor(`the webhook ${webhookPath} to be active`, () => webhookActive(webhookPath));
-				activePaths.push(webhookPath);
-			} else {
-				// A user may have deactivated or changed the demo: wait a little, then carry on.
-				const softDeadline = Date.now() + 15_000;
-				while (!(await webhookActive(webhookPath)) && Date.now() < softDeadline && !n8n.exitReason()) await sleep(500);
-				if (await webhookActive(webhookPath)) activePaths.push(webhookPath);
-				else log(`Note: the webhook ${webhookPath} is not active (workflow changed or deactivated in this user folder)`);
-			}
+			if (await waitForEndpoint(`${n8nUrl}/webhook/${webhookPath}`, `the webhook ${webhookPath}`, importNow)) activePaths.push(webhookPath);
 		}
+		const mcpEndpoint = `${n8nUrl}/mcp/${MCP_PATH}`;
+		const mcpUrl = mcpWorkflow && (await waitForEndpoint(mcpEndpoint, `the MCP endpoint /mcp/${MCP_PATH}`, importMcpNow)) ? mcpEndpoint : undefined;
 
 		return {
 			n8nUrl,
@@ -690,6 +736,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			n8nPid: n8n.pid,
 			n8nLogFile,
 			webhookPaths: activePaths,
+			mcpUrl,
 			exited: n8n.exited,
 			stop,
 		};

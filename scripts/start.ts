@@ -1,6 +1,7 @@
 /**
- * `npm start`: the Emarsys sandbox + a real n8n 2.x with this package, the demo credentials and the
- * active chatbot demo workflow, on http://localhost:5678. Ctrl-C stops everything.
+ * `npm start`: the Emarsys sandbox + a real n8n 2.x with this package, the demo credentials, the
+ * active chatbot demo workflow and the MCP demo (Emarsys tools for AI agents), on
+ * http://localhost:5678. Ctrl-C stops everything.
  *
  * Environment (all optional):
  *   N8N_PORT (5678), N8N_RUNNERS_BROKER_PORT (5679), EMARSYS_SANDBOX_PORT (8089),
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
 		target,
 		startupTimeoutMs,
 		importWorkflows: 'once',
+		mcpDemo: true,
 		sandboxDataFile: target ? undefined : path.join(userFolder, 'sandbox-contacts.json'),
 		log: say,
 		signal: starting.signal,
@@ -97,6 +99,14 @@ async function main(): Promise<void> {
 			'',
 			`  curl -s -X POST ${stack.webhookUrl(webhookPath)} -H 'Content-Type: application/json' \\`,
 			`    -d '{"email":"nora.new@example.com","firstName":"Nora","emailFormat":"2"}'`,
+			'',
+		);
+	}
+	if (stack.mcpUrl) {
+		lines.push(
+			'  AI agents: the Emarsys tools over MCP (Streamable HTTP, see README "Use it from an AI agent"):',
+			'',
+			`  ${stack.mcpUrl}`,
 			'',
 		);
 	}

@@ -1,7 +1,8 @@
 /**
  * `npm start` as a newcomer uses it (scripts/start.ts, after the build that `npm start` and
- * `npm run test:e2e` both run): it prints the editor URL, the login and a curl line; that curl line,
- * run as printed, gets the chatbot's answer; Ctrl-C stops everything. Ports and user folder are
+ * `npm run test:e2e` both run): it prints the editor URL, the login, a curl line and the MCP URL;
+ * that curl line, run as printed, gets the chatbot's answer, and an MCP client finds the Emarsys
+ * tools at that URL; Ctrl-C stops everything. Ports and user folder are
  * moved out of the way through the documented environment variables.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 import { DEMO_OWNER, PROJECT_DIR, freePort, processGroupAlive } from '../../scripts/n8n-stack';
 import { STARTUP_TIMEOUT_MS, portOpen, processesMentioning } from './stack';
@@ -52,7 +56,7 @@ function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchA
 	});
 }
 
-test('prints editor URL, login and a curl line that works as printed; Ctrl-C stops everything', async () => {
+test('prints editor URL, login, a curl line and an MCP URL that work as printed; Ctrl-C stops everything', async () => {
 	userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-e2e-start-'));
 	const n8nPort = await freePort();
 	const brokerPort = await freePort();
@@ -88,6 +92,15 @@ test('prints editor URL, login and a curl line that works as printed; Ctrl-C sto
 	const sent = JSON.parse(curl![1].match(/-d '(.*)'$/)![1]) as { email: string; firstName: string };
 	expect(answer.contact['E-Mail']).toBe(sent.email);
 	expect(answer.reply).toContain(sent.firstName);
+
+	// The MCP endpoint, as printed: an MCP client connects and finds the Emarsys tools.
+	const mcpUrl = output.match(/^ {2}(http:\/\/localhost:\d+\/mcp\/\S+)$/m);
+	expect(mcpUrl?.[1]).toBe(`http://localhost:${n8nPort}/mcp/emarsys`);
+	const client = new Client({ name: 'npm-start-e2e', version: '1.0.0' });
+	await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl![1])));
+	const { tools } = await client.listTools();
+	await client.close();
+	expect(tools.map((tool) => tool.name).sort()).toEqual(['create_or_update_contact', 'get_contact', 'list_fields', 'trigger_order_confirmation']);
 
 	// Ctrl-C in a terminal sends SIGINT to the whole foreground process group.
 	const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));

@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { itemsOf, normalizeKey, planCalls, type BatchEntry, type Chunk } from '../../nodes/Emarsys/helpers/batch';
 import {
 	requireContactId,
+	requireEmailIfEmailField,
 	requireFieldId,
 	requireFieldIds,
 	requireJsonObject,
@@ -77,6 +78,21 @@ describe('key fields and contact keys', () => {
 		expect(error.message).toBe('Parameter "contactId": is empty [item 4]');
 		expect(() => requireContactId(node, 0, undefined)).toThrow(/is empty/);
 		expect(() => requireContactId(node, 0, { a: 1 })).toThrow(/must be text/);
+	});
+});
+
+describe('values of E-Mail (3)', () => {
+	it('accepts e-mail addresses, and any value of other fields', () => {
+		expect(requireEmailIfEmailField(node, 0, '3', 'jane.doe@example.com')).toBe('jane.doe@example.com');
+		expect(requireEmailIfEmailField(node, 0, 'email', 'a+b@sub.example.co.uk')).toBe('a+b@sub.example.co.uk');
+		expect(requireEmailIfEmailField(node, 0, 'id', '100004')).toBe('100004');
+		expect(requireEmailIfEmailField(node, 0, '10500', 'not an address')).toBe('not an address');
+	});
+
+	it.each(['jane.doe', 'jane@example', 'jane doe@example.com', '@example.com', 'jane@@example.com'])('refuses %p with the parameter, the value and an example', (value) => {
+		const error = errorOf(() => requireEmailIfEmailField(node, 2, '3', value, 'columns'));
+		expect(error.message).toBe(`Parameter "columns": "${value}" is not an e-mail address (field 3 is E-Mail) [item 2]`);
+		expect(error.description).toContain('jane.doe@example.com');
 	});
 });
 

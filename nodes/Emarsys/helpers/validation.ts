@@ -141,6 +141,24 @@ export function requireContactId(node: INode, itemIndex: number, value: unknown,
 	return contactId;
 }
 
+/** E-Mail (3), Emarsys's e-mail field, by field ID or string ID. */
+const EMAIL_KEYS = new Set(['3', 'email']);
+
+/** Something@domain.tld, without spaces: what a mail server can deliver to at all. */
+const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * A value for E-Mail (3), as key value or as written value: one that is not an e-mail address is
+ * a typing or extraction mistake (an AI agent's, often), refused before any call. Other fields
+ * pass unchanged.
+ */
+export function requireEmailIfEmailField(node: INode, itemIndex: number, fieldId: string, value: string, parameter = 'contactId'): string {
+	if (EMAIL_KEYS.has(fieldId.toLowerCase()) && !EMAIL_ADDRESS.test(value)) {
+		throw inputError(node, itemIndex, parameter, `"${value}" is not an e-mail address (field ${fieldId} is E-Mail)`, 'Give an address such as jane.doe@example.com.');
+	}
+	return value;
+}
+
 /** eventData: a JSON object, given as object or JSON text. Empty text means no data. */
 export function requireJsonObject(
 	node: INode,

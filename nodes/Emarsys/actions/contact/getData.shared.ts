@@ -6,7 +6,7 @@ import { ChoiceLabels } from '../../helpers/choiceLabels';
 import { getFieldList, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
-import { inputError, requireContactId, requireFieldIds, requireKeyId, requireLanguage } from '../../helpers/validation';
+import { inputError, requireContactId, requireEmailIfEmailField, requireFieldIds, requireKeyId, requireLanguage } from '../../helpers/validation';
 import { emarsysApiError, type EmarsysClient } from '../../transport';
 import { contactIdProperty, keyIdProperty, languageOption, optionsCollection } from '../common.descriptions';
 
@@ -137,7 +137,7 @@ function readEntries(ctx: IExecuteFunctions, items: INodeExecutionData[], result
 			const outputKeys = String(options.outputKeys ?? 'id');
 			if (!OUTPUT_KEYS.includes(outputKeys)) throw inputError(results.node, i, 'options.outputKeys', `"${outputKeys}" is not one of ${OUTPUT_KEYS.join(', ')}`);
 			const keyId = requireKeyId(results.node, i, params.get('keyId', i));
-			const contactId = requireContactId(results.node, i, params.get('contactId', i));
+			const contactId = requireEmailIfEmailField(results.node, i, keyId, requireContactId(results.node, i, params.get('contactId', i)));
 			const fields = fieldsOf(i, params.get('fields', i, []));
 			const language = withLabels ? requireLanguage(results.node, i, options.language) : 'en';
 			const group = `${keyId}|${fields.join(',')}`;

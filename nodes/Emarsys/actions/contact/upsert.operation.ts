@@ -14,7 +14,7 @@ import {
 } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
-import { inputError, optionalContactId, requireKeyId } from '../../helpers/validation';
+import { inputError, optionalContactId, requireEmailIfEmailField, requireKeyId } from '../../helpers/validation';
 import { emarsysApiError, MAX_CONTACT_UPDATE_BYTES, type EmarsysClient } from '../../transport';
 import { keyIdProperty, optionsCollection } from '../common.descriptions';
 
@@ -162,6 +162,8 @@ function contactEntry(results: ItemResults, i: number, input: ContactInput, fiel
 	}
 	// The key value goes in as given by Contact ID (id / uid: as the contact's internal ID).
 	payload[keyColumn] = contactId;
+	const email = payload['3'];
+	if (typeof email === 'string' && email !== '') requireEmailIfEmailField(results.node, i, '3', email, keyColumn === '3' && input.contactId ? 'contactId' : 'columns');
 	if (Object.keys(payload).length > MAX_VALUES_PER_CONTACT) {
 		throw inputError(results.node, i, 'columns', `${Object.keys(payload).length} field values; Emarsys accepts at most ${MAX_VALUES_PER_CONTACT} per contact`);
 	}

@@ -5,7 +5,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { errorsByContact, normalizeKey, sendInBatches, type BatchEntry, type BatchWriteAnswer } from '../../helpers/batch';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
-import { inputError, requireContactId, requireEventId, requireJsonObject, requireKeyId, requireUtcTime } from '../../helpers/validation';
+import { inputError, requireContactId, requireEmailIfEmailField, requireEventId, requireJsonObject, requireKeyId, requireUtcTime } from '../../helpers/validation';
 import { emarsysApiError, MAX_TRIGGER_BYTES, type EmarsysClient } from '../../transport';
 import { inWords } from '../../helpers/batch';
 import { contactIdProperty, keyIdProperty, optionsCollection, resourceLocatorProperty } from '../common.descriptions';
@@ -82,7 +82,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		results.check(i, () => {
 			const eventId = requireEventId(results.node, i, params.get('eventId', i, undefined, { extractValue: true }));
 			const keyId = requireKeyId(results.node, i, params.get('keyId', i));
-			const contactId = requireContactId(results.node, i, params.get('contactId', i));
+			const contactId = requireEmailIfEmailField(results.node, i, keyId, requireContactId(results.node, i, params.get('contactId', i)));
 			const data = requireJsonObject(results.node, i, 'eventData', params.get('eventData', i, '{}'));
 			const options = params.get<IDataObject>('options', i, {});
 			const eventTime = requireUtcTime(results.node, i, 'options.eventTime', options.eventTime);
