@@ -195,6 +195,8 @@ test('the key-field dropdown offers the keys the node can know (loaded from the 
 	await page.keyboard.press('ControlOrMeta+a');
 	await page.keyboard.type(String(customKeyField.id));
 	await expect(editor.innerText()).resolves.toContain(String(customKeyField.id));
+	// Leave the expression editor (a click on the panel's Parameters tab), so that its inline result popover closes.
+	await ndv().getByText('Parameters', { exact: true }).first().click();
 
 	const log = await sandboxLog(stack.sandbox!.url);
 	const fieldListCalls = await apiLogSince(log, (e) => e.method === 'GET' && /^\/api\/v2\/field/.test(e.path));
