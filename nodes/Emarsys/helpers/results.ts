@@ -33,8 +33,11 @@ export class ItemResults {
 
 	add(itemIndex: number, json: IDataObject | IDataObject[]): void {
 		if (this.errors[itemIndex]) return;
-		const outputs = (this.outputs[itemIndex] ??= []);
-		if (Array.isArray(json)) outputs.push(...json);
+		const outputs = this.outputs[itemIndex];
+		// A new list is made to the size it needs (most items have one output; a list grown from empty
+		// by push reserves room for 17).
+		if (outputs === undefined) this.outputs[itemIndex] = Array.isArray(json) ? [...json] : [json];
+		else if (Array.isArray(json)) outputs.push(...json);
 		else outputs.push(json);
 	}
 
