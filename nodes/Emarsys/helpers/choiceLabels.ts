@@ -29,6 +29,14 @@ export class ChoiceLabels {
 		return new ChoiceLabels(byField, new Set(multi));
 	}
 
+	/** Replaces the choice IDs of a contact row by their labels, in the row itself. */
+	labelRow(row: IDataObject): IDataObject {
+		for (const fieldId of this.byField.keys()) {
+			if (row[fieldId] !== undefined) row[fieldId] = this.label(fieldId, row[fieldId]) as IDataObject[string];
+		}
+		return row;
+	}
+
 	/** The value with its choice IDs replaced by their labels (a multi-choice value becomes a list). */
 	label(fieldId: string, value: unknown): unknown {
 		const labels = this.byField.get(fieldId);

@@ -48,7 +48,8 @@ export class ItemResults {
 
 	/** Replaces each output of an item by what `transform` makes of it. */
 	mapOutputs(itemIndex: number, transform: (json: IDataObject) => IDataObject): void {
-		this.outputs[itemIndex] = this.outputs[itemIndex]?.map(transform);
+		const outputs = this.outputs[itemIndex];
+		if (outputs) for (let n = 0; n < outputs.length; n++) outputs[n] = transform(outputs[n]);
 	}
 
 	failed(itemIndex: number): boolean {

@@ -195,6 +195,11 @@ async function labelAndName(
 		const added = read.fields.length > 0 && !isInternalKey(read.keyColumn) && !read.fields.includes(read.keyColumn) ? read.keyColumn : undefined;
 		const labelsOfItem = labels.get(read.language);
 		if (results.failed(itemIndex) || (!added && !labelsOfItem && read.outputKeys === 'id')) continue;
+		// Rows keyed by field ID, with no column to leave out, are labelled as they are (each item's rows are its own).
+		if (!added && read.outputKeys === 'id' && labelsOfItem) {
+			results.mapOutputs(itemIndex, (row) => labelsOfItem.labelRow(row));
+			continue;
+		}
 		const fields = fieldsById.get(read.language) ?? new Map<string, EmarsysField>();
 		results.mapOutputs(itemIndex, (row) => {
 			const json: IDataObject = {};
