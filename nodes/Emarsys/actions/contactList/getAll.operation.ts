@@ -1,13 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { wantedCount } from '../../helpers/paging';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import type { EmarsysClient } from '../../transport';
-import { optionsCollection } from '../common.descriptions';
-import { limitOf, returnAllProperties, type ContactListRow } from './common';
+import { optionsCollection, returnAllProperties } from '../common.descriptions';
+import { type ContactListRow } from './common';
 
-const properties: INodeProperties[] = [...returnAllProperties, optionsCollection([])];
+const properties: INodeProperties[] = [...returnAllProperties(), optionsCollection([])];
 
 export const description = updateDisplayOptions({ show: { resource: ['contactList'], operation: ['getAll'] } }, properties);
 
@@ -25,7 +26,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const params = new ParameterReader(this);
 	for (let i = 0; i < items.length; i++) {
 		await results.run(i, async () => {
-			const limit = limitOf(params.get('returnAll', i, false), params.get('limit', i, 50));
+			const limit = wantedCount(params, i) ?? Infinity;
 			const lists = await listContactLists(client);
 			results.add(
 				i,

@@ -1,16 +1,17 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { wantedCount } from '../../helpers/paging';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireContactListId } from '../../helpers/validation';
 import type { EmarsysClient } from '../../transport';
-import { optionsCollection } from '../common.descriptions';
-import { contactListIdProperty, limitOf, returnAllProperties } from './common';
+import { optionsCollection, returnAllProperties } from '../common.descriptions';
+import { contactListIdProperty } from './common';
 
 const properties: INodeProperties[] = [
 	contactListIdProperty('The contact list whose contacts to return'),
-	...returnAllProperties,
+	...returnAllProperties(),
 	optionsCollection([]),
 ];
 
@@ -36,7 +37,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	for (let i = 0; i < items.length; i++) {
 		await results.run(i, async () => {
 			const listId = requireContactListId(results.node, i, params.get('contactListId', i, undefined, { extractValue: true }));
-			const limit = limitOf(params.get('returnAll', i, false), params.get('limit', i, 50));
+			const limit = wantedCount(params, i) ?? Infinity;
 			const ids = await contactIdsOf(client, listId, limit, i);
 			results.add(i, ids.map((id) => ({ id, contactListId: listId })));
 		});
