@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { deepCopy } from 'n8n-workflow';
 
-import { MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES } from '../transport';
+import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES } from '../transport';
 import type { ItemResults } from './results';
 import { inputError } from './validation';
 
@@ -180,6 +180,25 @@ export function errorsByContact(errors: unknown): Map<string, ContactError> {
 		byContact.set(normalizeKey(key), { code: Number(code), message: String(message) });
 	}
 	return byContact;
+}
+
+/**
+ * The outcomes of a batch write's entries: an entry whose contact `data.errors` names fails with
+ * that error, the others succeed with what `written` makes of them (called in call order).
+ */
+export function writeOutcomes<E extends BatchEntry>(
+	results: ItemResults,
+	chunk: E[],
+	errors: unknown,
+	endpoint: string,
+	written: (entry: E) => IDataObject,
+): EntryOutcome[] {
+	const byContact = errorsByContact(errors);
+	return chunk.map((entry) => {
+		const error = byContact.get(normalizeKey(entry.contactId));
+		if (!error) return written(entry);
+		return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint }, entry.itemIndex);
+	});
 }
 
 /** What a batch write (`PUT contact`, `event/{id}/trigger`) answers in `data`. */

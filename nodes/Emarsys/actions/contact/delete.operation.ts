@@ -1,11 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { errorsByContact, normalizeKey, sendInBatches, type BatchEntry } from '../../helpers/batch';
+import { sendInBatches, writeOutcomes, type BatchEntry } from '../../helpers/batch';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireContactId, requireKeyId } from '../../helpers/validation';
-import { emarsysApiError, type EmarsysClient } from '../../transport';
+import type { EmarsysClient } from '../../transport';
 import { keyIdProperty, optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -68,14 +68,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			});
 			return reply.data ?? {};
 		},
-		outcomes: (chunk, answer) => {
-			const errors = errorsByContact(answer.errors);
-			return chunk.map((entry) => {
-				const error = errors.get(normalizeKey(entry.contactId));
-				if (error) return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint: 'contact/delete' }, entry.itemIndex);
-				return { deleted: true, keyId: entry.keyId, contactId: entry.contactId };
-			});
-		},
+		outcomes: (chunk, answer) =>
+			writeOutcomes(results, chunk, answer.errors, 'contact/delete', (entry) => ({ deleted: true, keyId: entry.keyId, contactId: entry.contactId })),
 	});
 	return results.toItems();
 }

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { errorsByContact, normalizeKey, sendInBatches, type BatchEntry, type BatchWriteAnswer, type EntryOutcome } from '../../helpers/batch';
+import { errorsByContact, sendInBatches, writeOutcomes, type BatchEntry, type BatchWriteAnswer, type EntryOutcome } from '../../helpers/batch';
 import {
 	fieldIdsByInputKey,
 	getFieldList,
@@ -15,7 +15,7 @@ import {
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, optionalContactId, requireEmailIfEmailField, requireKeyId } from '../../helpers/validation';
-import { emarsysApiError, MAX_CONTACT_UPDATE_BYTES, type EmarsysClient } from '../../transport';
+import { MAX_CONTACT_UPDATE_BYTES, type EmarsysClient } from '../../transport';
 import { keyIdProperty, optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -172,14 +172,12 @@ function contactEntry(results: ItemResults, i: number, input: ContactInput, fiel
 
 /** Each contact's outcome: its error in `data.errors`, or what was written (with its Emarsys ID when the answer pairs them). */
 function outcomesOf(results: ItemResults, chunk: ContactEntry[], answer: BatchWriteAnswer): EntryOutcome[] {
-	const errors = errorsByContact(answer.errors);
 	// Emarsys lists the IDs of the contacts it wrote (not their key values), in order: only a full
 	// list can be paired, by position (API reference, "Update Contacts": `data.ids`).
-	const ids = Array.isArray(answer.ids) && answer.ids.length === chunk.length - errors.size ? answer.ids : undefined;
+	const failedCount = errorsByContact(answer.errors).size;
+	const ids = Array.isArray(answer.ids) && answer.ids.length === chunk.length - failedCount ? answer.ids : undefined;
 	let written = 0;
-	return chunk.map((entry) => {
-		const error = errors.get(normalizeKey(entry.contactId));
-		if (error) return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint: 'contact' }, entry.itemIndex);
+	return writeOutcomes(results, chunk, answer.errors, 'contact', (entry) => {
 		const id = ids?.[written++];
 		return { ...(id !== undefined ? { id: idText(id) } : {}), keyId: entry.keyColumn, contactId: entry.contactId, fields: entry.payload };
 	});

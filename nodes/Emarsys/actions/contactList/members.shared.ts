@@ -1,11 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { errorsByContact, normalizeKey, sendInBatches, type BatchEntry } from '../../helpers/batch';
+import { sendInBatches, writeOutcomes, type BatchEntry } from '../../helpers/batch';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireContactId, requireContactListId, requireKeyId } from '../../helpers/validation';
-import { emarsysApiError, type EmarsysClient } from '../../transport';
+import type { EmarsysClient } from '../../transport';
 import { contactIdProperty, keyIdProperty, optionsCollection } from '../common.descriptions';
 import { contactListIdProperty } from './common';
 
@@ -72,17 +72,13 @@ export async function changeMembers(
 			});
 			return reply.data ?? {};
 		},
-		outcomes: (chunk, answer) => {
-			const errors = errorsByContact(answer.errors);
-			return chunk.map((entry) => {
-				const error = errors.get(normalizeKey(entry.contactId));
-				if (error) {
-					const endpoint = `contactlist/${entry.listId}/${change.path}`;
-					return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint }, entry.itemIndex);
-				}
-				return { success: true, contactListId: entry.listId, keyId: entry.keyId, contactId: entry.contactId };
-			});
-		},
+		outcomes: (chunk, answer) =>
+			writeOutcomes(results, chunk, answer.errors, `contactlist/${chunk[0].listId}/${change.path}`, (entry) => ({
+				success: true,
+				contactListId: entry.listId,
+				keyId: entry.keyId,
+				contactId: entry.contactId,
+			})),
 	});
 	return results.toItems();
 }

@@ -2,11 +2,11 @@ import { randomBytes } from 'crypto';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { errorsByContact, normalizeKey, sendInBatches, type BatchEntry, type BatchWriteAnswer } from '../../helpers/batch';
+import { sendInBatches, writeOutcomes, type BatchEntry, type BatchWriteAnswer } from '../../helpers/batch';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, requireContactId, requireEmailIfEmailField, requireEventId, requireJsonObject, requireKeyId, requireUtcTime } from '../../helpers/validation';
-import { emarsysApiError, MAX_TRIGGER_BYTES, type EmarsysClient } from '../../transport';
+import { MAX_TRIGGER_BYTES, type EmarsysClient } from '../../transport';
 import { inWords } from '../../helpers/batch';
 import { contactIdProperty, keyIdProperty, optionsCollection, resourceLocatorProperty } from '../common.descriptions';
 
@@ -108,17 +108,11 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 					itemIndex: chunk.length === 1 ? chunk[0].itemIndex : undefined,
 				})
 			).data ?? {},
-		outcomes: (chunk, answer) => {
-			const errors = errorsByContact(answer.errors);
-			return chunk.map((entry) => {
-				const error = errors.get(normalizeKey(entry.contactId));
-				if (error) {
-					return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint: `event/${entry.eventId}/trigger` }, entry.itemIndex);
-				}
+		outcomes: (chunk, answer) =>
+			writeOutcomes(results, chunk, answer.errors, `event/${chunk[0].eventId}/trigger`, (entry) => {
 				const { trigger_id: triggerId, event_time: eventTime } = entry.payload;
 				return { success: true, eventId: entry.eventId, keyId: entry.keyId, contactId: entry.contactId, triggerId, ...(eventTime ? { eventTime } : {}) };
-			});
-		},
+			}),
 	});
 	return results.toItems();
 }
