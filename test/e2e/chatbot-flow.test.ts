@@ -228,9 +228,22 @@ function filesUnder(folder: string): Array<{ file: string; text: string }> {
 		const file = path.join(folder, entry.name);
 		if (entry.isDirectory()) {
 			if (entry.name !== 'node_modules' && entry.name !== 'nodes') out.push(...filesUnder(file));
-		} else if (entry.isFile()) out.push({ file, text: fs.readFileSync(file).toString('latin1') });
+		} else if (entry.isFile()) {
+			const text = readIfStillThere(file);
+			if (text !== undefined) out.push({ file, text });
+		}
 	}
 	return out;
+}
+
+/** A file's text, or undefined when n8n removed it since the folder was listed (SQLite's journal comes and goes). */
+function readIfStillThere(file: string): string | undefined {
+	try {
+		return fs.readFileSync(file).toString('latin1');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+		throw error;
+	}
 }
 
 test('no secret or access token appears in the sandbox log, the debug-level n8n log or n8n\'s saved executions', async () => {
