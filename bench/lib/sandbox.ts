@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import type { FaultSettings, LogEntry } from '../../sandbox';
+import type { ContactView, FaultSettings, LogEntry, TriggerRecord } from '../../sandbox';
 
 export interface SandboxProcess {
 	url: string;
@@ -66,7 +66,8 @@ export class SandboxHooks {
 		await this.hook('PUT', 'faults', faults);
 	}
 
-	async setConfig(config: { rateLimitPerMinute?: number }): Promise<void> {
+	/** Setting `rateLimitWindowSeconds` also starts every API user's rate-limit window afresh. */
+	async setConfig(config: { rateLimitPerMinute?: number; rateLimitWindowSeconds?: number }): Promise<void> {
 		await this.hook('PUT', 'config', config);
 	}
 
@@ -83,9 +84,23 @@ export class SandboxHooks {
 		await this.hook('DELETE', 'log');
 	}
 
-	/** Log entries after `since`, without bodies. */
-	async log(since: number): Promise<LogEntry[]> {
-		return (await this.hook<{ requests: LogEntry[] }>('GET', `log?since=${since}&bodies=0`)).requests;
+	/** Log entries after `since`, without bodies unless asked for. */
+	async log(since: number, options: { bodies?: boolean } = {}): Promise<LogEntry[]> {
+		return (await this.hook<{ requests: LogEntry[] }>('GET', `log?since=${since}&bodies=${options.bodies ? 1 : 0}`)).requests;
+	}
+
+	async contacts(): Promise<ContactView[]> {
+		return (await this.hook<{ contacts: ContactView[] }>('GET', 'contacts')).contacts;
+	}
+
+	async triggers(): Promise<TriggerRecord[]> {
+		return (await this.hook<{ triggers: TriggerRecord[] }>('GET', 'triggers')).triggers;
+	}
+
+	/** Internal IDs of the contacts on a contact list. */
+	async listMembers(listId: string): Promise<number[]> {
+		const { contactLists } = await this.hook<{ contactLists: Array<{ id: number; contactIds: number[] }> }>('GET', 'contactlists');
+		return contactLists.find((list) => String(list.id) === listId)?.contactIds ?? [];
 	}
 }
 
