@@ -91,6 +91,8 @@ export interface StackOptions {
 	signal?: AbortSignal;
 	/** Changes each demo workflow (WSSE and OpenID Connect variant) before it is imported. */
 	adaptWorkflow?: (workflow: WorkflowJson) => WorkflowJson;
+	/** More credentials to import with the demo's (as n8n's import:credentials reads them), e.g. other API users of the same Emarsys. */
+	extraCredentials?: (target: EmarsysTarget) => object[];
 	/**
 	 * n8n version to run (its own runtime folder .cache/n8n-runtime-<version>/). Default: the
 	 * EMARSYS_N8N_VERSION environment variable, else 2.41.1 (scripts/ensure-n8n-runtime.sh).
@@ -664,7 +666,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-import-'));
 			try {
 				const credentialsFile = path.join(importDir, 'credentials.json');
-				fs.writeFileSync(credentialsFile, JSON.stringify(credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES)), { mode: 0o600 });
+				const credentials = [
+					...credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES),
+					...(options.extraCredentials?.(target) ?? []),
+				];
+				fs.writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
 				log('Importing the Emarsys credentials into n8n');
 				runCli(runtime.nodeBin, runtime.n8nBin, ['import:credentials', `--input=${credentialsFile}`], env, 'credentials');
 			} finally {

@@ -317,6 +317,7 @@ export interface QueueStackOptions {
 	/** Extra environment for every n8n process (main and workers). */
 	env?: Record<string, string>;
 	adaptWorkflow?: StackOptions['adaptWorkflow'];
+	extraCredentials?: StackOptions['extraCredentials'];
 }
 
 export interface RunningQueueStack {
@@ -373,6 +374,7 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Runni
 			env,
 			log,
 			adaptWorkflow: options.adaptWorkflow,
+			extraCredentials: options.extraCredentials,
 		});
 		const workerOptions = (index: number): WorkerOptions => ({
 			runtime,

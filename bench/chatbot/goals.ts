@@ -30,6 +30,8 @@ export interface RunResult {
 	answers: Answer[];
 	audit: Audit;
 	wallMs: number;
+	/** Executions n8n still ran after the last answer came or timed out, stopped by the bench. */
+	stoppedExecutions: number;
 }
 
 export interface Verdict {

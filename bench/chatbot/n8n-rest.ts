@@ -1,40 +1,41 @@
 /**
- * Executions still running after a run's last answer came or timed out (the node waiting out a
- * 429 for minutes, with the dispatcher off) would make calls during the next run: the bench stops
- * them through n8n's REST API, as the editor's "Stop" button does, and waits until none runs.
+ * Executions still running after a run's last answer came or timed out (with the dispatcher off,
+ * the node waits out 429s for up to two minutes per call) would keep calling during the next run:
+ * the bench stops them through n8n's REST API (what the editor's "Stop" does for a selection of
+ * executions: POST /rest/executions/stopMany) and waits until none runs. A stopped execution may
+ * still send the call it was waiting to send (the node notices the stop when that call returns);
+ * it goes out with its own copy's API user (workflows.ts).
  */
 import { sleep } from '../../scripts/n8n-stack';
 
-interface ExecutionSummary {
-	id: string;
-	status: string;
-}
+const UNFINISHED = ['new', 'running', 'waiting', 'unknown'];
 
-async function rest<T>(n8nUrl: string, cookie: string, method: string, path: string): Promise<T> {
-	const response = await fetch(`${n8nUrl}/rest/${path}`, { method, headers: { cookie }, signal: AbortSignal.timeout(30_000) });
+async function rest<T>(n8nUrl: string, cookie: string, method: string, path: string, body?: unknown): Promise<T> {
+	const response = await fetch(`${n8nUrl}/rest/${path}`, {
+		method,
+		headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+		body: body === undefined ? undefined : JSON.stringify(body),
+		signal: AbortSignal.timeout(60_000),
+	});
 	const text = await response.text();
 	if (!response.ok) throw new Error(`n8n REST ${method} /rest/${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
 	return (JSON.parse(text) as { data: T }).data;
 }
 
-async function runningExecutions(n8nUrl: string, cookie: string): Promise<ExecutionSummary[]> {
-	const filter = encodeURIComponent(JSON.stringify({ status: ['running', 'new'] }));
-	const page = await rest<{ results: ExecutionSummary[] }>(n8nUrl, cookie, 'GET', `executions?filter=${filter}&limit=1000`);
-	return page.results.filter((execution) => execution.status === 'running' || execution.status === 'new');
+async function unfinishedCount(n8nUrl: string, cookie: string): Promise<number> {
+	const filter = encodeURIComponent(JSON.stringify({ status: UNFINISHED }));
+	const page = await rest<{ results: unknown[] }>(n8nUrl, cookie, 'GET', `executions?filter=${filter}&limit=100`);
+	return page.results.length;
 }
 
-/** Stops every running execution; returns how many were stopped. Throws when some still run after `timeoutMs`. */
+/** Stops every unfinished execution; returns how many n8n stopped. Throws when some still run after `timeoutMs`. */
 export async function stopRunningExecutions(n8nUrl: string, cookie: string, timeoutMs = 60_000): Promise<number> {
 	const deadline = Date.now() + timeoutMs;
-	const stopped = new Set<string>();
+	let stopped = 0;
 	for (;;) {
-		const running = await runningExecutions(n8nUrl, cookie);
-		if (running.length === 0) return stopped.size;
-		if (Date.now() > deadline) throw new Error(`${running.length} n8n executions still run ${timeoutMs / 1000} s after being stopped`);
-		for (const { id } of running.filter((execution) => !stopped.has(execution.id))) {
-			await rest(n8nUrl, cookie, 'POST', `executions/${id}/stop`).catch(() => undefined); // it may have just finished
-			stopped.add(id);
-		}
+		if ((await unfinishedCount(n8nUrl, cookie)) === 0) return stopped;
+		if (Date.now() > deadline) throw new Error(`n8n executions still unfinished ${timeoutMs / 1000} s after being stopped`);
+		stopped += (await rest<{ stopped: number }>(n8nUrl, cookie, 'POST', 'executions/stopMany', { filter: { workflowId: 'all', status: UNFINISHED } })).stopped;
 		await sleep(500);
 	}
 }

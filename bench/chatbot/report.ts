@@ -21,6 +21,7 @@ export interface Figures {
 	wallMs: number;
 	/** How late the latest message left compared with its schedule (the load generator's own lag). */
 	maxSendLagMs: number;
+	stoppedExecutions: number;
 }
 
 export function figuresOf(run: RunResult): Figures {
@@ -42,13 +43,14 @@ export function figuresOf(run: RunResult): Figures {
 		notOnList: audit.notOnList.length,
 		wallMs: Math.round(run.wallMs),
 		maxSendLagMs: Math.round(Math.max(0, ...answers.map((answer) => answer.sendLagMs))),
+		stoppedExecutions: run.stoppedExecutions,
 	};
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export const TABLE_HEADER =
-	'run                         dispatcher  right    no answer  p50      p95      max      calls  calls/msg  429   other err  not once (write/event/list)  send lag';
+	'run                         dispatcher  right    no answer  p50      p95      max      calls  calls/msg  429   other err  not once (write/event/list)  send lag  stopped';
 
 export function tableRow(run: string, variant: string, f: Figures): string {
 	return [
@@ -64,7 +66,8 @@ export function tableRow(run: string, variant: string, f: Figures): string {
 		String(f.answered429).padEnd(5),
 		String(f.otherErrors).padEnd(10),
 		`${f.notWrittenOnce}/${f.notFiredOnce}/${f.notOnList}`.padEnd(28),
-		`${f.maxSendLagMs} ms`,
+		`${f.maxSendLagMs} ms`.padEnd(9),
+		String(f.stoppedExecutions),
 	].join(' ');
 }
 

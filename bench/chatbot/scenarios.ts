@@ -9,7 +9,7 @@ import { auditRun, type SandboxView } from './audit';
 import type { RunResult } from './goals';
 import { stopRunningExecutions } from './n8n-rest';
 import { makeMessages, sendMessage, sendOpenLoop, type Answer, type Message } from './traffic';
-import { WEBHOOK_PATHS, type Variant } from './workflows';
+import { API_USERS, WEBHOOK_PATHS, type Variant } from './workflows';
 
 /** The contact list the demo adds every chatbot contact to (demo/chatbot-workflow.json). */
 export const DEMO_LIST_ID = '900001';
@@ -41,8 +41,17 @@ export async function sandboxView(hooks: SandboxHooks, log: SandboxView['log']):
 	return { log, contacts, triggers, listMembers };
 }
 
-async function finish(target: Target, messages: Message[], answers: Answer[], log: SandboxView['log'], wallMs: number): Promise<RunResult> {
-	return { answers, wallMs, audit: auditRun(messages, await sandboxView(target.hooks, log)) };
+/** The run's calls: log entries after `seq` made with the copy's own API user. */
+async function callsOf(hooks: SandboxHooks, variant: Variant, seq: number): Promise<SandboxView['log']> {
+	return (await hooks.log(seq, { bodies: true })).filter((entry) => entry.user === API_USERS[variant].name);
+}
+
+async function finish(
+	target: Target,
+	run: { messages: Message[]; answers: Answer[]; log: SandboxView['log']; wallMs: number; stoppedExecutions: number },
+): Promise<RunResult> {
+	const { messages, answers, log, wallMs, stoppedExecutions } = run;
+	return { answers, wallMs, stoppedExecutions, audit: auditRun(messages, await sandboxView(target.hooks, log)) };
 }
 
 /** Messages sent open loop (one every `intervalMs`) to one variant's webhook. */
@@ -53,14 +62,13 @@ export async function burst(target: Target, variant: Variant, tag: string, setti
 	const started = performance.now();
 	const answers = await sendOpenLoop(target.n8nUrl, messages, settings.intervalMs, settings.answerTimeoutMs);
 	const wallMs = performance.now() - started;
-	await stopRunningExecutions(target.n8nUrl, target.cookie);
-	return await finish(target, messages, answers, await target.hooks.log(seq, { bodies: true }), wallMs);
+	const stoppedExecutions = await stopRunningExecutions(target.n8nUrl, target.cookie);
+	return await finish(target, { messages, answers, log: await callsOf(target.hooks, variant, seq), wallMs, stoppedExecutions });
 }
 
 /**
  * Lone messages, one at a time, taking turns between the variants (on, off, on, off …) so that
- * a change in the machine's load falls on both alike. Each message's calls are told apart by the
- * log's sequence numbers: nothing else runs while it is answered.
+ * a change in the machine's load falls on both alike.
  */
 export async function idle(target: Target, count: number, answerTimeoutMs: number): Promise<Record<Variant, RunResult>> {
 	const variants: Variant[] = ['on', 'off'];
@@ -73,13 +81,11 @@ export async function idle(target: Target, count: number, answerTimeoutMs: numbe
 		for (const variant of variants) {
 			const seq = await target.hooks.lastSeq();
 			answers[variant].push(await sendMessage(target.n8nUrl, messages[variant][i], answerTimeoutMs));
-			log[variant].push(...(await target.hooks.log(seq, { bodies: true })));
+			log[variant].push(...(await callsOf(target.hooks, variant, seq)));
 		}
 	}
 	const wallMs = performance.now() - started;
-	await stopRunningExecutions(target.n8nUrl, target.cookie);
-	return {
-		on: await finish(target, messages.on, answers.on, log.on, wallMs),
-		off: await finish(target, messages.off, answers.off, log.off, wallMs),
-	};
+	const stoppedExecutions = await stopRunningExecutions(target.n8nUrl, target.cookie);
+	const result = (v: Variant) => finish(target, { messages: messages[v], answers: answers[v], log: log[v], wallMs, stoppedExecutions });
+	return { on: await result('on'), off: await result('off') };
 }

@@ -7,8 +7,10 @@
  * - "off": every Emarsys node with `combineCalls: false` and `metadataCacheSeconds: 0`, i.e. the
  *   node as it was before the dispatcher (issue 19).
  *
- * Both use the same WSSE credential: the runs take turns, and the sandbox's rate-limit window is
- * reset before each (see run.ts), so they never share a budget.
+ * Each copy has its own WSSE credential and sandbox API user, so that the two never share a
+ * rate-limit budget: an execution stopped at the end of a run may still send one call (the node
+ * finds out it was stopped only when that call returns), and it counts for its own copy's user.
+ * The runs take turns, and each starts a fresh rate-limit window (scenarios.ts).
  *
  * The bench does not depend on how the demo's webhook is protected (issue 22 adds Header Auth to
  * it): its copies set the webhook's authentication to none, so the bench's messages need no secret.
@@ -16,14 +18,10 @@
  * scripts/n8n-stack.ts imports the demo twice, as the WSSE workflow and as its OpenID Connect
  * variant; `benchWorkflow` (its `adaptWorkflow`) turns the first into "on" and the second into "off".
  */
-import {
-	CREDENTIAL_IDS,
-	CREDENTIAL_NAMES,
-	DEMO_WORKFLOW_ID,
-	NODE_TYPE,
-	OIDC_WORKFLOW_ID,
-	type WorkflowJson,
-} from '../../scripts/n8n-stack';
+import { randomBytes } from 'node:crypto';
+
+import { DEMO_WORKFLOW_ID, NODE_TYPE, OIDC_WORKFLOW_ID, type EmarsysTarget, type WorkflowJson } from '../../scripts/n8n-stack';
+import type { SandboxHooks } from '../lib/sandbox';
 
 export type Variant = 'on' | 'off';
 
@@ -31,6 +29,29 @@ export const WEBHOOK_PATHS: Record<Variant, string> = { on: 'chatbot-bench-on', 
 
 /** What the "off" copy sets in every Emarsys node's options. */
 export const DISPATCHER_OFF = { combineCalls: false, metadataCacheSeconds: 0 } as const;
+
+/** The sandbox API user (WSSE) and n8n credential of each copy; the secrets are new on every bench run. */
+export const API_USERS: Record<Variant, { name: string; secret: string; credentialId: string; credentialName: string }> = {
+	on: { name: 'chatbot_bench_on', secret: randomBytes(12).toString('hex'), credentialId: 'chatbotBenchOn1', credentialName: 'Chatbot bench, dispatcher on (WSSE)' },
+	off: { name: 'chatbot_bench_off', secret: randomBytes(12).toString('hex'), credentialId: 'chatbotBenchOff1', credentialName: 'Chatbot bench, dispatcher off (WSSE)' },
+};
+
+/** The two credentials, for the stack's `extraCredentials` (imported into n8n before it starts). */
+export function benchCredentials(target: EmarsysTarget): object[] {
+	return (Object.values(API_USERS) as Array<(typeof API_USERS)[Variant]>).map((user) => ({
+		id: user.credentialId,
+		name: user.credentialName,
+		type: 'emarsysApi',
+		data: { username: user.name, secret: user.secret, baseUrl: target.wsse!.baseUrl },
+	}));
+}
+
+/** Adds the two API users to the sandbox (holding what the chatbot flow needs). */
+export async function addBenchUsers(hooks: SandboxHooks): Promise<void> {
+	for (const user of Object.values(API_USERS)) {
+		await hooks.addUser({ scheme: 'wsse', name: user.name, secret: user.secret, permissions: ['contacts', 'contactLists', 'events', 'fields'] });
+	}
+}
 
 const WEBHOOK_IDS: Record<Variant, string> = {
 	on: '7a61c0de-0b1e-4c61-9d2a-0e1f5b7c9b01',
@@ -55,9 +76,9 @@ function variantOf(workflow: WorkflowJson, variant: Variant): WorkflowJson {
 			node.webhookId = WEBHOOK_IDS[variant];
 		}
 		if (node.type !== NODE_TYPE) continue;
-		// Both copies on the WSSE credential (the stack's second copy comes on OpenID Connect).
+		// Each copy on its own WSSE credential (the stack's second copy comes on OpenID Connect).
 		node.parameters.authentication = 'wsse';
-		node.credentials = { emarsysApi: { id: CREDENTIAL_IDS.wsse, name: CREDENTIAL_NAMES.wsse } };
+		node.credentials = { emarsysApi: { id: API_USERS[variant].credentialId, name: API_USERS[variant].credentialName } };
 		if (variant === 'off') node.parameters.options = { ...(node.parameters.options as object), ...DISPATCHER_OFF };
 	}
 	return copy;

@@ -71,6 +71,11 @@ export class SandboxHooks {
 		await this.hook('PUT', 'config', config);
 	}
 
+	/** Adds an API user holding only `permissions` (groups or single ones, see sandbox/permissions.ts). */
+	async addUser(user: { scheme: 'wsse' | 'oidc'; name: string; secret: string; permissions: string[] }): Promise<void> {
+		await this.hook('POST', 'users', user);
+	}
+
 	async lastSeq(): Promise<number> {
 		return (await this.hook<{ lastSeq: number }>('GET', 'health')).lastSeq;
 	}
