@@ -39,3 +39,8 @@ export async function stopRunningExecutions(n8nUrl: string, cookie: string, time
 		await sleep(500);
 	}
 }
+
+/** The nodes of a workflow as n8n stored it. */
+export async function storedWorkflowNodes(n8nUrl: string, cookie: string, workflowId: string): Promise<Array<{ type: string; parameters: Record<string, unknown> }>> {
+	return (await rest<{ nodes: Array<{ type: string; parameters: Record<string, unknown> }> }>(n8nUrl, cookie, 'GET', `workflows/${workflowId}`)).nodes;
+}

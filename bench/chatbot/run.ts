@@ -24,7 +24,8 @@ import { SandboxHooks } from '../lib/sandbox';
 import { defaultLimitGoals, idleGoal, limitedGoals, smokeGoals, type RunResult, type Verdict } from './goals';
 import { figuresOf, TABLE_HEADER, tableRow, verdictLine, type Figures } from './report';
 import { burst, DEFAULT_RATE_LIMIT, idle, type BurstSettings, type Target } from './scenarios';
-import { addBenchUsers, benchCredentials, benchWorkflow, type Variant } from './workflows';
+import { storedWorkflowNodes } from './n8n-rest';
+import { addBenchUsers, benchCredentials, benchWorkflow, WORKFLOW_IDS, wrongCopy, type Variant } from './workflows';
 
 const LATENCY_MS = 100;
 const IDLE_MESSAGES = 20;
@@ -75,11 +76,17 @@ const note = (line: string) => process.stderr.write(`[bench:chatbot] ${line}\n`)
 /** Every run of one deployment, by run name and variant. */
 type Runs = Record<string, Partial<Record<Variant, RunResult>>>;
 
+/** The sandbox set up for the bench, and a check that n8n stored the two copies as meant. */
 async function targetOf(n8nUrl: string, sandboxUrl: string): Promise<Target> {
 	const hooks = new SandboxHooks(sandboxUrl);
 	await hooks.setFaults({ latencyMs: LATENCY_MS });
 	await addBenchUsers(hooks);
-	return { n8nUrl, hooks, cookie: await restLogin(n8nUrl) };
+	const cookie = await restLogin(n8nUrl);
+	for (const variant of ['on', 'off'] as const) {
+		const problem = wrongCopy(variant, await storedWorkflowNodes(n8nUrl, cookie, WORKFLOW_IDS[variant]));
+		if (problem) throw new Error(`n8n did not store the bench's workflows as meant: ${problem}`);
+	}
+	return { n8nUrl, hooks, cookie };
 }
 
 /** The full set of runs; `variants` says which copies run the bursts (queue mode: on only, for time). */
@@ -105,7 +112,7 @@ async function smokeRuns(target: Target): Promise<Runs> {
 
 async function singleInstance(flags: Flags): Promise<Runs> {
 	note('starting n8n (single instance) and the sandbox');
-	const stack = await startE2eStack({ adaptWorkflow: benchWorkflow, extraCredentials: benchCredentials });
+	const stack = await startE2eStack({ adaptWorkflow: benchWorkflow, extraCredentials: benchCredentials, log: note });
 	try {
 		const target = await targetOf(stack.n8nUrl, stack.sandbox!.url);
 		return flags.smoke ? await smokeRuns(target) : await fullRuns(target, flags, ['on', 'off']);
@@ -116,7 +123,7 @@ async function singleInstance(flags: Flags): Promise<Runs> {
 
 async function queueMode(flags: Flags): Promise<Runs> {
 	note('starting n8n in queue mode (Redis, PostgreSQL, main, 2 workers)');
-	const stack = await startQueueStack({ workers: 2, concurrency: 10, startupTimeoutMs: STARTUP_TIMEOUT_MS, adaptWorkflow: benchWorkflow, extraCredentials: benchCredentials });
+	const stack = await startQueueStack({ workers: 2, concurrency: 10, startupTimeoutMs: STARTUP_TIMEOUT_MS, adaptWorkflow: benchWorkflow, extraCredentials: benchCredentials, log: note });
 	try {
 		const target = await targetOf(stack.main.n8nUrl, stack.main.sandbox!.url);
 		return await fullRuns(target, flags, ['on']);

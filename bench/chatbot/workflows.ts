@@ -58,10 +58,26 @@ const WEBHOOK_IDS: Record<Variant, string> = {
 	off: '7a61c0de-0b1e-4c61-9d2a-0e1f5b7c9b02',
 };
 
+/** The id n8n stores each copy under (the stack's ids of the demo and its second copy). */
+export const WORKFLOW_IDS: Record<Variant, string> = { on: DEMO_WORKFLOW_ID, off: OIDC_WORKFLOW_ID };
+
+/** Why the stored copy is not what the bench meant to compare, or undefined (n8n could drop options it does not know). */
+export function wrongCopy(variant: Variant, nodes: Array<{ type: string; parameters: Record<string, unknown> }>): string | undefined {
+	const emarsysNodes = nodes.filter((node) => node.type === NODE_TYPE);
+	if (emarsysNodes.length !== 4) return `the ${variant} copy has ${emarsysNodes.length} Emarsys nodes, not 4`;
+	for (const node of emarsysNodes) {
+		const options = (node.parameters.options ?? {}) as Record<string, unknown>;
+		const setOff = Object.entries(DISPATCHER_OFF).every(([key, value]) => options[key] === value);
+		const setAny = Object.keys(DISPATCHER_OFF).some((key) => key in options);
+		if (variant === 'off' ? !setOff : setAny) return `the ${variant} copy's options are ${JSON.stringify(options)}`;
+	}
+	return undefined;
+}
+
 /** The bench copy for one of the stack's two demo workflows (by its id). */
 export function benchWorkflow(workflow: WorkflowJson): WorkflowJson {
-	if (workflow.id === DEMO_WORKFLOW_ID) return variantOf(workflow, 'on');
-	if (workflow.id === OIDC_WORKFLOW_ID) return variantOf(workflow, 'off');
+	if (workflow.id === WORKFLOW_IDS.on) return variantOf(workflow, 'on');
+	if (workflow.id === WORKFLOW_IDS.off) return variantOf(workflow, 'off');
 	throw new Error(`bench: unexpected workflow ${workflow.id} from the stack`);
 }
 
