@@ -10,12 +10,12 @@ import { sleep } from '../../scripts/n8n-stack';
 
 const UNFINISHED = ['new', 'running', 'waiting', 'unknown'];
 
-async function rest<T>(n8nUrl: string, cookie: string, method: string, path: string, body?: unknown): Promise<T> {
+async function rest<T>(n8nUrl: string, cookie: string, method: string, path: string, body?: unknown, timeoutMs = 60_000): Promise<T> {
 	const response = await fetch(`${n8nUrl}/rest/${path}`, {
 		method,
 		headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
 		body: body === undefined ? undefined : JSON.stringify(body),
-		signal: AbortSignal.timeout(60_000),
+		signal: AbortSignal.timeout(timeoutMs),
 	});
 	const text = await response.text();
 	if (!response.ok) throw new Error(`n8n REST ${method} /rest/${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
@@ -28,14 +28,20 @@ async function unfinishedCount(n8nUrl: string, cookie: string): Promise<number> 
 	return page.results.length;
 }
 
-/** Stops every unfinished execution; returns how many n8n stopped. Throws when some still run after `timeoutMs`. */
-export async function stopRunningExecutions(n8nUrl: string, cookie: string, timeoutMs = 60_000): Promise<number> {
+/**
+ * Stops every unfinished execution; returns how many n8n stopped. n8n stops them one by one, each
+ * with a few database queries: hundreds take minutes on a busy machine. Throws when some are still
+ * unfinished after `timeoutMs`.
+ */
+export async function stopRunningExecutions(n8nUrl: string, cookie: string, timeoutMs = 300_000): Promise<number> {
 	const deadline = Date.now() + timeoutMs;
 	let stopped = 0;
 	for (;;) {
 		if ((await unfinishedCount(n8nUrl, cookie)) === 0) return stopped;
-		if (Date.now() > deadline) throw new Error(`n8n executions still unfinished ${timeoutMs / 1000} s after being stopped`);
-		stopped += (await rest<{ stopped: number }>(n8nUrl, cookie, 'POST', 'executions/stopMany', { filter: { workflowId: 'all', status: UNFINISHED } })).stopped;
+		const left = deadline - Date.now();
+		if (left <= 0) throw new Error(`n8n executions still unfinished ${timeoutMs / 1000} s after the bench began stopping them`);
+		const filter = { workflowId: 'all', status: UNFINISHED };
+		stopped += (await rest<{ stopped: number }>(n8nUrl, cookie, 'POST', 'executions/stopMany', { filter }, left)).stopped;
 		await sleep(500);
 	}
 }

@@ -70,8 +70,8 @@ function parseFlags(argv: string[]): Flags {
 	return flags;
 }
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
-const note = (line: string) => process.stderr.write(`[bench:chatbot] ${line}\n`);
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const note = (line: string): void => void process.stderr.write(`[bench:chatbot] ${line}\n`);
 
 /** Every run of one deployment, by run name and variant. */
 type Runs = Record<string, Partial<Record<Variant, RunResult>>>;
@@ -94,12 +94,15 @@ async function fullRuns(target: Target, flags: Flags, variants: Variant[]): Prom
 	const runs: Runs = {};
 	note('idle: lone messages, one at a time');
 	runs.idle = await idle(target, IDLE_MESSAGES, flags.answerTimeoutMs);
+	for (const variant of ['on', 'off'] as const) note(tableRow('idle', variant, figuresOf(runs.idle[variant]!)));
 	// All runs of the dispatcher-on copy first: the off copy's runs leave executions waiting out 429s.
 	for (const variant of variants) {
 		for (const [name, rateLimitPerMinute] of BURSTS) {
 			note(`${name}, dispatcher ${variant}`);
 			const settings: BurstSettings = { ...BURST, rateLimitPerMinute, answerTimeoutMs: flags.answerTimeoutMs };
-			runs[name] = { ...runs[name], [variant]: await burst(target, variant, `rate${rateLimitPerMinute}`, settings) };
+			const result = await burst(target, variant, `rate${rateLimitPerMinute}`, settings);
+			runs[name] = { ...runs[name], [variant]: result };
+			note(tableRow(name, variant, figuresOf(result)));
 		}
 	}
 	return runs;
@@ -160,7 +163,8 @@ async function main(): Promise<void> {
 	const flags = parseFlags(process.argv.slice(2));
 	const started = Date.now();
 	const single = await singleInstance(flags);
-	const queue = !flags.smoke && flags.queue ? await queueMode(flags) : undefined;
+	// Queue mode has no goal: when it cannot run (no Redis or PostgreSQL here), say so and go on.
+	const queue = !flags.smoke && flags.queue ? await queueMode(flags).catch((error: Error) => note(`queue mode failed: ${error.message}`)) : undefined;
 	log(`\nChatbot bench${flags.smoke ? ' (smoke: correctness and calls only)' : ''}: sandbox ${LATENCY_MS} ms per call; answers awaited ${(flags.smoke ? SMOKE.answerTimeoutMs : flags.answerTimeoutMs) / 1000} s at most`);
 	const summary: Record<string, unknown> = { single: printRuns('single n8n instance (the npm start setup)', single) };
 	if (queue) summary.queue = printRuns('queue mode: main + 2 workers (no goal; dispatcher on only)', queue);
