@@ -43,6 +43,13 @@ export interface Verdict {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/** The p95 round trip, saying how many messages got no answer (they count with the answer timeout, a lower bound). */
+function p95Of(run: RunResult): { ms: number; text: string } {
+	const ms = quantileMs(run.answers, 0.95);
+	const unanswered = run.answers.filter((answer) => answer.status === 0).length;
+	return { ms, text: `${seconds(ms)}${unanswered ? ` (${unanswered} messages unanswered, counted at the answer timeout)` : ''}` };
+}
+
 /** Replies right, contacts written once, on the list, events fired once. */
 export function correctness(run: RunResult, scenario: string): Verdict[] {
 	const wrong = run.answers.map(wrongAnswer).filter((why) => why !== undefined);
@@ -68,10 +75,10 @@ export function idleGoal(on: RunResult, off: RunResult): Verdict {
 }
 
 export function limitedGoals(on: RunResult): Verdict[] {
-	const p95 = quantileMs(on.answers, 0.95);
+	const p95 = p95Of(on);
 	return [
 		...correctness(on, 'limit 300/min'),
-		{ goal: `limit 300/min: p95 ≤ ${seconds(GOALS.limitedP95Ms)}`, met: p95 <= GOALS.limitedP95Ms, actual: seconds(p95) },
+		{ goal: `limit 300/min: p95 ≤ ${seconds(GOALS.limitedP95Ms)}`, met: p95.ms <= GOALS.limitedP95Ms, actual: p95.text },
 		{ goal: `limit 300/min: at most ${GOALS.limitedMax429} calls answered 429`, met: on.audit.tooMany <= GOALS.limitedMax429, actual: String(on.audit.tooMany) },
 		{
 			goal: `limit 300/min: ≤ ${GOALS.limitedCallsPerMessage.toFixed(1)} Emarsys call per message`,
@@ -82,11 +89,11 @@ export function limitedGoals(on: RunResult): Verdict[] {
 }
 
 export function defaultLimitGoals(on: RunResult): Verdict[] {
-	const p95 = quantileMs(on.answers, 0.95);
+	const p95 = p95Of(on);
 	return [
 		...correctness(on, 'limit 1000/min'),
 		{ goal: 'limit 1000/min: no call answered 429', met: on.audit.tooMany === 0, actual: String(on.audit.tooMany) },
-		{ goal: `limit 1000/min: p95 ≤ ${seconds(GOALS.defaultP95Ms)}`, met: p95 <= GOALS.defaultP95Ms, actual: seconds(p95) },
+		{ goal: `limit 1000/min: p95 ≤ ${seconds(GOALS.defaultP95Ms)}`, met: p95.ms <= GOALS.defaultP95Ms, actual: p95.text },
 	];
 }
 

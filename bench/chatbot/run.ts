@@ -18,6 +18,7 @@
  * and calls only (no timing goal). `--help` for the flags.
  */
 import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 
 import { startQueueStack } from '../../scripts/queue-stack';
 import { restLogin, startE2eStack, STARTUP_TIMEOUT_MS } from '../../test/e2e/stack';
@@ -167,6 +168,8 @@ function printRuns(title: string, runs: Runs): Record<string, Partial<Record<Var
 async function main(): Promise<void> {
 	const flags = parseFlags(process.argv.slice(2));
 	const started = Date.now();
+	// The figures depend on what else the machine runs: the load is part of the record.
+	const machine = { cores: cpus().length, loadAverageAtStart: loadavg()[0] };
 	const single = await singleInstance(flags);
 	// Queue mode has no goal: when it cannot run (no Redis or PostgreSQL here), say so and go on.
 	const queue = !flags.smoke && flags.queue ? await queueMode(flags).catch((error: Error) => note(`queue mode failed: ${error.message}`)) : undefined;
@@ -180,6 +183,8 @@ async function main(): Promise<void> {
 	summary.goals = verdicts;
 	summary.missed = missed;
 	summary.wallSeconds = Math.round((Date.now() - started) / 1000);
+	summary.machine = { ...machine, loadAverageAtEnd: loadavg()[0] };
+	log(`machine: ${machine.cores} cores, load average ${machine.loadAverageAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`);
 	log(`\nCHATBOT_BENCH ${JSON.stringify(summary)}`);
 	if (flags.out) writeFileSync(flags.out, `${JSON.stringify(summary, null, 2)}\n`);
 	log(`\nwhole bench: ${summary.wallSeconds} s; ${missed.length ? `${missed.length} goal(s) MISSED` : 'every goal met'}`);

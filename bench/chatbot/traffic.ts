@@ -75,7 +75,8 @@ export async function sendOpenLoop(n8nUrl: string, messages: Message[], interval
  */
 export function wrongAnswer(answer: Answer): string | undefined {
 	const { email, firstName, emailFormat } = answer.message.body;
-	if (answer.status !== 200) return `${email}: ${answer.status ? `HTTP ${answer.status}` : 'no answer'} ${answer.text.slice(0, 160)}`;
+	if (answer.status === 0) return `${email}: ${answer.text}`;
+	if (answer.status !== 200) return `${email}: HTTP ${answer.status} ${answer.text.slice(0, 160)}`;
 	let json: { reply?: unknown; contact?: Record<string, unknown> };
 	try {
 		json = JSON.parse(answer.text) as typeof json;
