@@ -51,9 +51,11 @@ export async function resolveContactIds(client: EmarsysClient, results: ItemResu
 	}
 	const ids = new Map<number, string>();
 	await sendInBatches<LookupEntry, GetDataAnswer>(entries, results, {
+		client,
+		route: 'POST contact/getdata id lookup',
 		sameContact: 'share',
 		payloadParameter: 'contactId',
-		send: async (chunk) => {
+		send: async (chunk, client) => {
 			const { keyId, keyColumn } = chunk[0];
 			// Only the key column is needed back (id and uid always come); E-Mail stands in for an internal key.
 			const body = { keyId, keyValues: chunk.map((entry) => entry.payload), fields: [isInternalKey(keyColumn) ? '3' : keyColumn] };

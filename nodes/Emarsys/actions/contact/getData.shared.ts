@@ -92,7 +92,12 @@ async function readContacts(client: EmarsysClient, results: ItemResults, reads: 
 	const fieldLists = new Map<string, EmarsysField[]>();
 	for (const { itemIndex, settings } of reads) {
 		if (fieldLists.has(settings.language) || !(withLabels || settings.outputKeys !== 'id' || needsFieldListForKey(settings.keyId))) continue;
-		await results.run(itemIndex, async () => void fieldLists.set(settings.language, await getFieldList(client, settings.language)));
+		await results.run(itemIndex, async () => {
+			let fields = await getFieldList(client, settings.language);
+			// A key field the kept list does not know may be new: the list is fetched anew once.
+			if (keyColumnOf(settings.keyId, fields) === undefined) fields = await getFieldList(client, settings.language, true);
+			fieldLists.set(settings.language, fields);
+		});
 	}
 	const entries = reads.filter(({ itemIndex, settings }) => {
 		settings.keyColumn ||= keyColumnOf(settings.keyId, fieldLists.get(settings.language)) ?? '';
@@ -101,9 +106,11 @@ async function readContacts(client: EmarsysClient, results: ItemResults, reads: 
 		return false;
 	});
 	await sendInBatches<ReadEntry, GetDataAnswer>(entries, results, {
+		client,
+		route: 'POST contact/getdata',
 		sameContact: 'share',
 		payloadParameter: 'contactId',
-		send: async (chunk) => {
+		send: async (chunk, client) => {
 			const { keyId, fields, keyColumn } = chunk[0].settings;
 			// The key field comes back too, so that every row can be paired with its items.
 			const requested = fields.length > 0 && !isInternalKey(keyColumn) && !fields.includes(keyColumn) ? [...fields, keyColumn] : fields;

@@ -122,10 +122,12 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	}
 
 	await sendInBatches<ContactEntry, BatchWriteAnswer>(entries, results, {
+		client,
+		route: 'PUT contact',
 		sameContact: 'separate',
 		payloadParameter: 'columns',
 		maxBytes: MAX_CONTACT_UPDATE_BYTES,
-		send: async (chunk) => {
+		send: async (chunk, client) => {
 			const reply = await client.request<BatchWriteAnswer>({
 				method: 'PUT',
 				endpoint: 'contact/',
