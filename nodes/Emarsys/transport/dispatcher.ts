@@ -227,16 +227,27 @@ export class Dispatcher {
 		});
 	}
 
-	/** One Emarsys call for every request in the call, sent as the first request sends it. */
+	/**
+	 * One Emarsys call for every request in the call, sent as its first request not cancelled sends
+	 * it. n8n aborts the requests of a cancelled execution: a call cut off that way is sent again
+	 * for the others (batch calls are safe to repeat: see each operation's `retryable`).
+	 */
 	private async send(call: PendingCall): Promise<void> {
 		const entries = call.waiting.flatMap((waiting) => waiting.request.entries);
 		const allCancelled = () => call.waiting.every((waiting) => waiting.request.cancelled());
-		try {
-			const answer = await call.waiting[0].request.send(entries, allCancelled);
-			for (const waiting of call.waiting) waiting.resolve({ answer, entries, offset: waiting.offset });
-		} catch (error) {
-			for (const waiting of call.waiting) waiting.reject(error);
+		let failure: unknown = new Error('Every execution waiting for this call was cancelled');
+		for (const sender of call.waiting) {
+			if (sender.request.cancelled()) continue;
+			try {
+				const answer = await sender.request.send(entries, allCancelled);
+				for (const waiting of call.waiting) waiting.resolve({ answer, entries, offset: waiting.offset });
+				return;
+			} catch (error) {
+				failure = error;
+				if (!sender.request.cancelled()) break;
+			}
 		}
+		for (const waiting of call.waiting) waiting.reject(failure);
 	}
 
 	private wakeAt(at: number, now: number): void {
