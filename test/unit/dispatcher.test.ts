@@ -49,9 +49,9 @@ describe('dispatcher', () => {
 		// Each caller gets back exactly its own part of the answer.
 		expect(await Promise.all([first, ...others])).toEqual([['a'], ['b'], ['c'], ['d', 'e']]);
 		expect(sent.map((call) => call.entries)).toEqual([['a'], ['b', 'c', 'd', 'e']]);
-		expect(sent[0].startedAt - started).toBeLessThan(20);
+		expect(sent[0].startedAt - started).toBeLessThan(100);
 		// The second call went as soon as the first was answered (group commit, no linger while there is budget).
-		expect(sent[1].startedAt - (sent[0].endedAt ?? 0)).toBeLessThan(20);
+		expect(sent[1].startedAt - (sent[0].endedAt ?? 0)).toBeLessThan(100);
 	});
 
 	it('never combines calls of different routes, calls naming the same contact, or beyond the entry and byte limits', async () => {

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { emarsysApiError, type EmarsysClient } from '../transport';
 import { normalizeKey, sendInBatches, type BatchEntry } from './batch';
-import { getFieldList, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from './fields';
+import { getFieldListForKeys, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from './fields';
 import type { ItemResults } from './results';
 import { inputError } from './validation';
 
@@ -36,7 +36,7 @@ export async function resolveContactIds(client: EmarsysClient, results: ItemResu
 	const needingFields = names.filter((name) => needsFieldListForKey(name.keyId));
 	if (needingFields.length > 0) {
 		try {
-			fields = await getFieldList(client);
+			fields = await getFieldListForKeys(client, needingFields.map((name) => name.keyId));
 		} catch (error) {
 			needingFields.forEach((name) => results.fail(name.itemIndex, error));
 		}

@@ -33,6 +33,16 @@ export async function getFieldList(client: EmarsysClient, language = 'en', fresh
 	}, fresh);
 }
 
+/**
+ * The field list, knowing every key field in `keyIds`: a kept list that does not know one is
+ * fetched anew once (the field may be new since it was kept).
+ */
+export async function getFieldListForKeys(client: EmarsysClient, keyIds: string[], language = 'en'): Promise<EmarsysField[]> {
+	const fields = await getFieldList(client, language);
+	const knowsAll = (list: EmarsysField[]) => keyIds.every((keyId) => keyColumnOf(keyId, list) !== undefined);
+	return knowsAll(fields) ? fields : await getFieldList(client, language, true);
+}
+
 /** Choices of one single-choice field (one call per client, field and language; kept as the field list is). */
 export async function getSingleChoiceList(
 	client: EmarsysClient,

@@ -18,6 +18,7 @@
  *   (the later write wins, as within one run).
  * - One pacing per API user: a window nearly used up, or a 429, holds every call of the user.
  */
+import { sleep } from 'n8n-workflow';
 
 /** A call may wait this long for budget to merge with others; then it goes anyway. */
 export const MAX_LINGER_MS = 1000;
@@ -95,7 +96,8 @@ export class Dispatcher {
 
 	private lastStartAt = 0;
 
-	private timer?: ReturnType<typeof setTimeout>;
+	/** When the dispatcher looks again at the calls waiting (Infinity: nothing waits for a time). */
+	private wakeTime = Infinity;
 
 	/** Queues a batch call; resolves when the Emarsys call carrying it has answered. */
 	async submit<E, A>(request: CallRequest<E, A>): Promise<CallResult<E, A>> {
@@ -250,14 +252,14 @@ export class Dispatcher {
 		for (const waiting of call.waiting) waiting.reject(failure);
 	}
 
+	/** Looks again at `at`, unless it already will by then (a later wake-up that fires anyway only looks again: harmless). */
 	private wakeAt(at: number, now: number): void {
-		if (this.timer) clearTimeout(this.timer);
-		this.timer = undefined;
-		if (at === Infinity) return;
-		this.timer = setTimeout(() => {
-			this.timer = undefined;
+		if (at === Infinity || at >= this.wakeTime) return;
+		this.wakeTime = at;
+		void sleep(Math.max(1, at - now)).then(() => {
+			if (this.wakeTime === at) this.wakeTime = Infinity;
 			this.pump();
-		}, Math.max(1, at - now));
+		});
 	}
 }
 

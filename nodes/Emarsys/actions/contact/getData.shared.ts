@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { normalizeKey, sendInBatches, type BatchEntry, type EntryOutcome } from '../../helpers/batch';
 import { ChoiceLabels } from '../../helpers/choiceLabels';
-import { getFieldList, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from '../../helpers/fields';
+import { getFieldListForKeys, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, requireContactId, requireEmailIfEmailField, requireFieldIds, requireKeyId, requireLanguage } from '../../helpers/validation';
@@ -92,12 +92,7 @@ async function readContacts(client: EmarsysClient, results: ItemResults, reads: 
 	const fieldLists = new Map<string, EmarsysField[]>();
 	for (const { itemIndex, settings } of reads) {
 		if (fieldLists.has(settings.language) || !(withLabels || settings.outputKeys !== 'id' || needsFieldListForKey(settings.keyId))) continue;
-		await results.run(itemIndex, async () => {
-			let fields = await getFieldList(client, settings.language);
-			// A key field the kept list does not know may be new: the list is fetched anew once.
-			if (keyColumnOf(settings.keyId, fields) === undefined) fields = await getFieldList(client, settings.language, true);
-			fieldLists.set(settings.language, fields);
-		});
+		await results.run(itemIndex, async () => void fieldLists.set(settings.language, await getFieldListForKeys(client, [settings.keyId], settings.language)));
 	}
 	const entries = reads.filter(({ itemIndex, settings }) => {
 		settings.keyColumn ||= keyColumnOf(settings.keyId, fieldLists.get(settings.language)) ?? '';
