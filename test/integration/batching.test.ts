@@ -222,6 +222,9 @@ describe('parallel lanes', () => {
 		// 2,001 distinct contacts, then the first one again: calls of 1000, 1000, 1 and 1 (the repeat waits for call 1).
 		const input = Array.from({ length: 2001 }, (_, i) => ({ email: `lane${i}@example.com`, first: `First ${i}` }));
 		input.push({ email: 'lane0@example.com', first: 'Later value' });
+		// One call first: the answer tells the node the window's budget (before it, one call at a time finds out).
+		await run(env, 'wsse', { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com' }, [{}]);
+		await env.sandbox.clearLog();
 		await env.sandbox.setFaults({ latencyMs: 300 });
 		const { items, error } = await run(
 			env,

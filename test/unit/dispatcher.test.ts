@@ -73,7 +73,8 @@ describe('dispatcher', () => {
 	});
 
 	it('a call that does not combine goes beside the others; one naming a contact in flight waits for that call', async () => {
-		const { sent, submit } = setup(100);
+		const { dispatcher, sent, submit } = setup(100);
+		dispatcher.observe(900, Date.now() + 60_000, 0);
 		await Promise.all([
 			submit('bulk', ['a', 'b'], { combine: false }),
 			submit('bulk', ['c', 'd'], { combine: false }),
@@ -111,6 +112,23 @@ describe('dispatcher', () => {
 		expect(sent[sent.length - 1].startedAt - asked).toBeGreaterThan(1000);
 		// The linger bound, plus the calls of the route in flight before it (5 ms each) and timer slack.
 		for (const wait of waits) expect(wait).toBeLessThan(MAX_LINGER_MS + 300);
+	});
+
+	it('before the first answer of a window one call finds out the budget; then no more calls start at once than the window has left', async () => {
+		const { dispatcher, sent, submit } = setup(50);
+		await Promise.all([submit('a', ['1'], { combine: false }), submit('b', ['2'], { combine: false })]);
+		expect(sent[1].startedAt).toBeGreaterThanOrEqual(sent[0].endedAt ?? Infinity);
+		sent.length = 0;
+		dispatcher.observe(2, Date.now() + 60_000, 0);
+		await Promise.all(['c', 'd', 'e'].map(async (route) => await submit(route, [route], { combine: false })));
+		// Two fit in the window at once; the third waits for an answer (which says what is left now).
+		expect(Math.abs(sent[1].startedAt - sent[0].startedAt)).toBeLessThan(40);
+		expect(sent[2].startedAt).toBeGreaterThanOrEqual(Math.min(sent[0].endedAt ?? Infinity, sent[1].endedAt ?? Infinity));
+		// Answers without rate-limit headers: nothing is held back.
+		sent.length = 0;
+		dispatcher.observe(undefined, undefined, 0);
+		await Promise.all(['f', 'g', 'h'].map(async (route) => await submit(route, [route], { combine: false })));
+		expect(sent[2].startedAt - sent[0].startedAt).toBeLessThan(40);
 	});
 
 	it('after a pause (a 429, or a window used up) no call starts before it ends', async () => {

@@ -88,8 +88,14 @@ export class Dispatcher {
 	/** No call starts before this time (a window used up, or a 429). */
 	private pauseUntil = 0;
 
-	/** The rate-limit headers of the last answer, and the calls started since. */
-	private budget?: { remaining: number; resetAt: number; startedSince: number };
+	/**
+	 * The rate-limit headers of the last answer; `none` when answers carry none (the budget is not
+	 * known, nothing is held back for it); undefined before the first answer.
+	 */
+	private budget?: { remaining: number; resetAt: number } | 'none';
+
+	/** Calls of this dispatcher under way. */
+	private flying = 0;
 
 	/** When calls were asked for, over the last DEMAND_WINDOW_MS. */
 	private readonly asked: number[] = [];
@@ -120,7 +126,7 @@ export class Dispatcher {
 
 	/** What an answer's rate-limit headers say: the budget left, and when the window resets. */
 	observe(remaining: number | undefined, resetAt: number | undefined, pauseMs: number, now = Date.now()): void {
-		if (remaining !== undefined && resetAt !== undefined) this.budget = { remaining, resetAt, startedSince: 0 };
+		this.budget = remaining !== undefined && resetAt !== undefined ? { remaining, resetAt } : 'none';
 		if (pauseMs > 0) this.pause(pauseMs, now);
 	}
 
@@ -185,9 +191,16 @@ export class Dispatcher {
 		return true;
 	}
 
-	/** Milliseconds the call still waits for budget: none while the window can carry what is asked for. */
+	/**
+	 * Milliseconds the call still waits for budget (Infinity: until a call under way answers): none
+	 * while the window can carry what is asked for.
+	 */
 	private waitFor(call: PendingCall, now: number): number {
 		if (now < this.pauseUntil) return this.pauseUntil - now;
+		if (this.callsLeft(now) <= 0) {
+			const known = typeof this.budget === 'object' && this.budget.resetAt > now;
+			return this.flying === 0 && known && typeof this.budget === 'object' ? this.budget.resetAt - now : Infinity;
+		}
 		const interval = this.spacingMs(now);
 		if (interval === 0) return 0;
 		const untilSlot = this.lastStartAt + interval - now;
@@ -200,24 +213,35 @@ export class Dispatcher {
 	 * the current rate fit in what is left of the window.
 	 */
 	private spacingMs(now: number): number {
-		if (!this.budget || this.budget.resetAt <= now) return 0;
-		const left = Math.max(0, this.budget.remaining - this.budget.startedSince) * BUDGET_SHARE;
+		if (typeof this.budget !== 'object' || this.budget.resetAt <= now) return 0;
+		const left = Math.max(0, this.budget.remaining - this.flying) * BUDGET_SHARE;
 		const msLeft = this.budget.resetAt - now;
 		const askedPerMs = this.asked.filter((at) => at >= now - DEMAND_WINDOW_MS).length / DEMAND_WINDOW_MS;
 		if (askedPerMs * msLeft <= left) return 0;
 		return left > 0 ? msLeft / left : msLeft;
 	}
 
+	/**
+	 * Calls that may start now as far as the window goes: what the last answer said is left, less the
+	 * calls under way. Before the first answer of a window, one call at a time finds out.
+	 */
+	private callsLeft(now: number): number {
+		if (this.budget === 'none') return Infinity;
+		if (!this.budget || this.budget.resetAt <= now) return this.flying === 0 ? 1 : 0;
+		return this.budget.remaining - this.flying;
+	}
+
 	private start(call: PendingCall, now: number): void {
 		this.pending.splice(this.pending.indexOf(call), 1);
 		call.open = false;
 		this.lastStartAt = now;
-		if (this.budget) this.budget.startedSince++;
+		this.flying++;
 		const flying = this.inFlight.get(call.route) ?? { calls: 0, contacts: new Map<string, number>() };
 		this.inFlight.set(call.route, flying);
 		flying.calls++;
 		for (const contact of call.contacts) flying.contacts.set(contact, (flying.contacts.get(contact) ?? 0) + 1);
 		void this.send(call).finally(() => {
+			this.flying--;
 			flying.calls--;
 			for (const contact of call.contacts) {
 				const count = (flying.contacts.get(contact) ?? 1) - 1;

@@ -140,6 +140,12 @@ function emarsysReplyOf(body: unknown): EmarsysReply | undefined {
  */
 const firstTokenCalls = new Map<string, Promise<unknown>>();
 
+/**
+ * Token renewals under way, per OpenID Connect credential: calls of parallel lanes that meet the
+ * same expired token wait for the one renewal, then are sent again with the new token.
+ */
+const tokenRenewals = new Map<string, Promise<unknown>>();
+
 /** Account metadata (field list, choice lists) kept for later executions, per credential: until when, and the list. */
 const sharedMetadata = new Map<string, { expires: number; value: Promise<unknown> }>();
 
@@ -338,8 +344,25 @@ export class EmarsysClient {
 		} catch (error) {
 			return { thrown: error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject) };
 		}
-		if (response.statusCode === 401 && this.credentialType === 'emarsysOAuth2Api') return await this.sendThroughTokenRefresh(options, dispatcher);
+		if (response.statusCode === 401 && this.credentialType === 'emarsysOAuth2Api') return await this.renewTokenOnce(options, dispatcher);
 		return this.answerOf(response, dispatcher);
+	}
+
+	/** A 401 with OpenID Connect: the call is sent again through n8n's token renewal, or after the renewal under way. */
+	private async renewTokenOnce(options: IHttpRequestOptions, dispatcher: Dispatcher): Promise<Attempt> {
+		const key = this.ctx.getNode().credentials?.emarsysOAuth2Api?.id ?? '';
+		const underWay = tokenRenewals.get(key);
+		if (underWay) {
+			await underWay.catch(() => undefined);
+			return await this.send(options, dispatcher);
+		}
+		const renewal = this.sendThroughTokenRefresh(options, dispatcher);
+		tokenRenewals.set(key, renewal);
+		try {
+			return await renewal;
+		} finally {
+			tokenRenewals.delete(key);
+		}
 	}
 
 	/**
