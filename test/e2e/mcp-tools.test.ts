@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 import type { LogEntry } from '../../sandbox/index';
 import { SEED_CONTACTS, SEED_FIELDS } from '../../sandbox/seed';
-import { MCP_PATH } from '../../scripts/n8n-stack';
+import { MCP_PATH, endpointSecrets } from '../../scripts/n8n-stack';
 import { clearSandboxLog, sandboxContacts, sandboxLog, startE2eStack, type E2eStack } from './stack';
 
 /** The event the trigger tool fires, as fixed in the workflow. */
@@ -22,13 +22,15 @@ const labelOf = (fieldId: number, choiceId: number) =>
 
 let stack: E2eStack;
 let client: Client;
+let transport: StreamableHTTPClientTransport;
 /** Every text a tool call answered, for the check that no secret and no stack trace leaks. */
 const answers: string[] = [];
 
 beforeAll(async () => {
 	stack = await startE2eStack({ mcpDemo: true });
 	client = new Client({ name: 'emarsys-e2e-agent', version: '1.0.0' });
-	await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl!)));
+	transport = new StreamableHTTPClientTransport(new URL(stack.mcpUrl!), { requestInit: { headers: stack.authHeaders.mcp } });
+	await client.connect(transport);
 });
 
 afterAll(async () => {
@@ -65,6 +67,48 @@ test('npm start and the tests serve the MCP endpoint under /mcp/, with the serve
 	// n8n 2.41.1 offers the community node as a tool with no setting: n8n 1.x's one is not set here.
 	expect(fs.readFileSync(`/proc/${stack.n8nPid}/environ`, 'utf8')).not.toContain('ALLOW_TOOL_USAGE');
 	expect(client.getInstructions()).toMatch(/get_contact.*create_or_update_contact.*trigger_order_confirmation.*list_fields/s);
+});
+
+describe('the endpoint asks for the Bearer token of the MCP client token credential', () => {
+	/** A tools/call of list_fields (which reads the fields from Emarsys) in the connected client's session, sent with `headers`. */
+	async function listFieldsCall(headers: Record<string, string>): Promise<{ status: number; text: string }> {
+		const response = await fetch(stack.mcpUrl!, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				accept: 'application/json, text/event-stream',
+				...(transport.sessionId ? { 'mcp-session-id': transport.sessionId } : {}),
+				...headers,
+			},
+			body: JSON.stringify({ jsonrpc: '2.0', id: 9001, method: 'tools/call', params: { name: 'list_fields', arguments: {} } }),
+			signal: AbortSignal.timeout(60_000),
+		});
+		return { status: response.status, text: await response.text() };
+	}
+
+	test('with the token, that call reads the fields from Emarsys', async () => {
+		await clearSandboxLog(stack.sandbox!.url);
+		const answer = await listFieldsCall(stack.authHeaders.mcp);
+		expect(answer.status).toBe(200);
+		expect(answer.text).toContain('Preferred e-mail format');
+		expect(describeCalls(await sandboxLog(stack.sandbox!.url))).toEqual(['GET /api/v2/field/translate/en']);
+	});
+
+	test.each([
+		['without a token', (): Record<string, string> => ({})],
+		['with a wrong token', (): Record<string, string> => ({ authorization: 'Bearer not-the-token' })],
+		['with the token, but not as a Bearer token', (token: string): Record<string, string> => ({ authorization: `Token ${token}` })],
+	])('%s: refused (HTTP 403), no call to Emarsys', async (_, headersFor) => {
+		await clearSandboxLog(stack.sandbox!.url);
+		const answer = await listFieldsCall(headersFor(endpointSecrets(stack.userFolder).mcpToken));
+		expect(answer.status).toBe(403);
+		expect(await sandboxLog(stack.sandbox!.url)).toEqual([]);
+	});
+
+	test('an MCP client without the token cannot connect', async () => {
+		const stranger = new Client({ name: 'emarsys-e2e-stranger', version: '1.0.0' });
+		await expect(stranger.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl!)))).rejects.toThrow(/403/);
+	});
 });
 
 test('lists the four Emarsys tools, each described, with every argument named, typed, described and required', async () => {
