@@ -52,6 +52,12 @@ export const ENDPOINT_CREDENTIALS = {
 export const CHATBOT_SECRET_HEADER = 'X-Chatbot-Secret';
 const ENDPOINT_SECRETS_FILE = 'demo-endpoint-secrets.json';
 
+/** The secrets of the demo endpoints of one user folder. */
+export interface EndpointSecrets {
+	chatbotSecret: string;
+	mcpToken: string;
+}
+
 /** What a caller sends to each protected demo endpoint: header name → value. */
 export interface EndpointAuthHeaders {
 	chatbot: Record<string, string>;
@@ -381,7 +387,7 @@ export function credentialsForImport(target: EmarsysTarget, names: { wsse: strin
  * The secrets of the demo endpoints of a user folder: generated at random the first time and kept
  * in the folder (readable by its owner only), so that a restart keeps what clients were given.
  */
-export function endpointSecrets(userFolder: string): { chatbotSecret: string; mcpToken: string } {
+export function endpointSecrets(userFolder: string): EndpointSecrets {
 	const file = path.join(userFolder, ENDPOINT_SECRETS_FILE);
 	if (fs.existsSync(file)) {
 		const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { chatbotSecret?: unknown; mcpToken?: unknown };
@@ -395,7 +401,8 @@ export function endpointSecrets(userFolder: string): { chatbotSecret: string; mc
 	return secrets;
 }
 
-export function authHeadersFor(secrets: { chatbotSecret: string; mcpToken: string }): EndpointAuthHeaders {
+/** The chatbot sends its secret in its own header; an MCP client sends the token as a Bearer token. */
+export function authHeadersFor(secrets: EndpointSecrets): EndpointAuthHeaders {
 	return {
 		chatbot: { [CHATBOT_SECRET_HEADER]: secrets.chatbotSecret },
 		mcp: { Authorization: `Bearer ${secrets.mcpToken}` },
@@ -403,7 +410,7 @@ export function authHeadersFor(secrets: { chatbotSecret: string; mcpToken: strin
 }
 
 /** The credentials of the demo endpoints, in import:credentials' format (Header Auth: name + value; Bearer Auth: token). */
-export function endpointCredentialsForImport(secrets: { chatbotSecret: string; mcpToken: string }): object[] {
+export function endpointCredentialsForImport(secrets: EndpointSecrets): object[] {
 	const { chatbot, mcp } = ENDPOINT_CREDENTIALS;
 	return [
 		{ ...chatbot, data: { name: CHATBOT_SECRET_HEADER, value: secrets.chatbotSecret } },
