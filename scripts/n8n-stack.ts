@@ -41,8 +41,8 @@ export const REAL_CREDENTIAL_NAMES = {
 /**
  * The n8n credentials that protect the demo endpoints (fixed ids: the demo workflows reference
  * them). The chatbot's Webhook asks for a header with a shared secret (Header Auth), the MCP
- * Server Trigger for `Authorization: Bearer <token>` (Bearer Auth). Imported into another n8n
- * without these credentials, both demos show n8n's missing-credential state instead of being open.
+ * Server Trigger for `Authorization: Bearer <token>` (Bearer Auth). Imported into another n8n,
+ * which lacks these credentials, both endpoints refuse every call until a credential is chosen.
  */
 export const ENDPOINT_CREDENTIALS = {
 	chatbot: { id: 'chatbotWebhookSecret1', name: 'Chatbot webhook secret', type: 'httpHeaderAuth' },

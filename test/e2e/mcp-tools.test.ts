@@ -4,6 +4,7 @@
  * Server Trigger, lists the Emarsys tools and calls them against the sandbox. No language model
  * is needed: the test plays the agent and fills in the arguments itself.
  */
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,8 +12,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 import type { LogEntry } from '../../sandbox/index';
 import { SEED_CONTACTS, SEED_FIELDS } from '../../sandbox/seed';
-import { MCP_PATH, endpointSecrets } from '../../scripts/n8n-stack';
-import { clearSandboxLog, sandboxContacts, sandboxLog, startE2eStack, type E2eStack } from './stack';
+import { DEMO_WORKFLOW_FILE, MCP_PATH, MCP_WORKFLOW_FILE, endpointSecrets, type WorkflowJson } from '../../scripts/n8n-stack';
+import { clearSandboxLog, restLogin, sandboxContacts, sandboxLog, startE2eStack, type E2eStack } from './stack';
 
 /** The event the trigger tool fires, as fixed in the workflow. */
 const EVENT_ID = 1001;
@@ -109,6 +110,67 @@ describe('the endpoint asks for the Bearer token of the MCP client token credent
 		const stranger = new Client({ name: 'emarsys-e2e-stranger', version: '1.0.0' });
 		await expect(stranger.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl!)))).rejects.toThrow(/403/);
 	});
+});
+
+/**
+ * A shipped demo as another n8n gets it from Workflows › Import: the endpoint credential it names
+ * does not exist there (here: the reference points at an id this n8n has no credential for), and
+ * it is published at paths of its own next to the demos.
+ */
+async function publishWithoutEndpointCredential(file: string, copyPath: string): Promise<void> {
+	const workflow = JSON.parse(fs.readFileSync(file, 'utf8')) as WorkflowJson;
+	delete workflow.id;
+	workflow.name = `${workflow.name} (imported elsewhere)`;
+	for (const node of workflow.nodes) {
+		if (!node.webhookId) continue;
+		node.webhookId = randomUUID();
+		node.parameters.path = copyPath;
+		for (const reference of Object.values(node.credentials ?? {})) reference.id = 'notInThisN8n1';
+	}
+	const cookie = await restLogin(stack.n8nUrl);
+	const headers = { cookie, 'content-type': 'application/json' };
+	const created = await fetch(`${stack.n8nUrl}/rest/workflows`, { method: 'POST', headers, body: JSON.stringify(workflow) });
+	expect(created.status).toBe(200);
+	const { data } = (await created.json()) as { data: { id: string; versionId: string } };
+	const published = await fetch(`${stack.n8nUrl}/rest/workflows/${data.id}/activate`, {
+		method: 'POST',
+		headers,
+		body: JSON.stringify({ versionId: data.versionId }),
+	});
+	expect(published.status).toBe(200);
+}
+
+test('the shipped demos, published in an n8n without their endpoint credential, answer no one (HTTP 500) and call no Emarsys API', async () => {
+	await publishWithoutEndpointCredential(MCP_WORKFLOW_FILE, 'emarsys-imported');
+	await publishWithoutEndpointCredential(DEMO_WORKFLOW_FILE, 'chatbot-imported');
+	await clearSandboxLog(stack.sandbox!.url);
+	const chatbotMessage = JSON.stringify({ email: 'ada@example.com', firstName: 'Ada', emailFormat: '1' });
+	const initialize = JSON.stringify({
+		jsonrpc: '2.0',
+		id: 1,
+		method: 'initialize',
+		params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'stranger', version: '1.0.0' } },
+	});
+	const calls: Array<{ url: string; body: string; headers: Record<string, string> }> = [
+		{ url: `${stack.n8nUrl}/mcp/emarsys-imported`, body: initialize, headers: { accept: 'application/json, text/event-stream' } },
+		{ url: stack.webhookUrl('chatbot-imported'), body: chatbotMessage, headers: {} },
+	];
+	for (const call of calls) {
+		for (const auth of [{}, stack.authHeaders.mcp, stack.authHeaders.chatbot]) {
+			const response = await fetch(call.url, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', ...call.headers, ...auth },
+				body: call.body,
+				signal: AbortSignal.timeout(60_000),
+			});
+			expect({ url: call.url, status: response.status, text: await response.text() }).toEqual({
+				url: call.url,
+				status: 500,
+				text: 'No authentication data defined on node!',
+			});
+		}
+	}
+	expect(await sandboxLog(stack.sandbox!.url)).toEqual([]);
 });
 
 test('lists the four Emarsys tools, each described, with every argument named, typed, described and required', async () => {
