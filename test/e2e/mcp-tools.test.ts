@@ -108,7 +108,10 @@ describe('the endpoint asks for the Bearer token of the MCP client token credent
 
 	test('an MCP client without the token cannot connect', async () => {
 		const stranger = new Client({ name: 'emarsys-e2e-stranger', version: '1.0.0' });
-		await expect(stranger.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl!)))).rejects.toThrow(/403/);
+		// n8n's answer to a refused call (HTTP 403) is the text the SDK's error carries.
+		await expect(stranger.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl!)))).rejects.toThrow(
+			'Authorization data is wrong!',
+		);
 	});
 });
 
@@ -140,6 +143,16 @@ async function publishWithoutEndpointCredential(file: string, copyPath: string):
 	expect(published.status).toBe(200);
 }
 
+/** Waits until n8n has registered the endpoint of a just-published workflow (its CORS preflight answers). */
+async function waitUntilRegistered(url: string): Promise<void> {
+	const deadline = Date.now() + 60_000;
+	const preflight = { method: 'OPTIONS', headers: { origin: stack.n8nUrl, 'access-control-request-method': 'POST' } };
+	while ((await fetch(url, preflight)).status >= 400) {
+		if (Date.now() > deadline) throw new Error(`${url} was not registered within 60 s`);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+}
+
 test('the shipped demos, published in an n8n without their endpoint credential, answer no one (HTTP 500) and call no Emarsys API', async () => {
 	await publishWithoutEndpointCredential(MCP_WORKFLOW_FILE, 'emarsys-imported');
 	await publishWithoutEndpointCredential(DEMO_WORKFLOW_FILE, 'chatbot-imported');
@@ -156,6 +169,7 @@ test('the shipped demos, published in an n8n without their endpoint credential, 
 		{ url: stack.webhookUrl('chatbot-imported'), body: chatbotMessage, headers: {} },
 	];
 	for (const call of calls) {
+		await waitUntilRegistered(call.url);
 		for (const auth of [{}, stack.authHeaders.mcp, stack.authHeaders.chatbot]) {
 			const response = await fetch(call.url, {
 				method: 'POST',
