@@ -1,7 +1,8 @@
 /**
  * `npm start`: the Emarsys sandbox + a real n8n 2.x with this package, the demo credentials, the
  * active chatbot demo workflow and the MCP demo (Emarsys tools for AI agents), on
- * http://localhost:5678. Ctrl-C stops everything.
+ * http://localhost:5678. Both demo endpoints ask for a secret of this user folder (header / Bearer
+ * token, see scripts/n8n-stack.ts); the lines printed at the end carry it. Ctrl-C stops everything.
  *
  * Environment (all optional):
  *   N8N_PORT (5678), N8N_RUNNERS_BROKER_PORT (5679), EMARSYS_SANDBOX_PORT (8089),
