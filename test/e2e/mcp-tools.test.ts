@@ -117,8 +117,8 @@ describe('the endpoint asks for the Bearer token of the MCP client token credent
 
 /**
  * A shipped demo as another n8n gets it from Workflows › Import: the endpoint credential it names
- * does not exist there (here: the reference points at an id this n8n has no credential for), and
- * it is published at paths of its own next to the demos.
+ * does not exist there (here: the reference names an id and a name no credential of this n8n has),
+ * and it is published at paths of its own next to the demos.
  */
 async function publishWithoutEndpointCredential(file: string, copyPath: string): Promise<void> {
 	const workflow = JSON.parse(fs.readFileSync(file, 'utf8')) as WorkflowJson;
@@ -128,7 +128,8 @@ async function publishWithoutEndpointCredential(file: string, copyPath: string):
 		if (!node.webhookId) continue;
 		node.webhookId = randomUUID();
 		node.parameters.path = copyPath;
-		for (const reference of Object.values(node.credentials ?? {})) reference.id = 'notInThisN8n1';
+		// n8n falls back to a credential of the same name and type when the id is unknown: neither is here.
+		for (const reference of Object.values(node.credentials ?? {})) Object.assign(reference, { id: 'notInThisN8n1', name: 'Not in this n8n' });
 	}
 	const cookie = await restLogin(stack.n8nUrl);
 	const headers = { cookie, 'content-type': 'application/json' };
