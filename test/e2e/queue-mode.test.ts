@@ -24,6 +24,7 @@ import {
 	freePort,
 	loadDemoWorkflow,
 	processGroupAlive,
+	type RunningStack,
 	type WorkflowJson,
 } from '../../scripts/n8n-stack';
 import { queueModeEnv, startQueueStack, startWorker, type RunningQueueStack, type RunningRedis } from '../../scripts/queue-stack';
@@ -79,12 +80,12 @@ function makeMessages(tag: string, count: number): Message[] {
 	}));
 }
 
-async function send(baseUrl: string, message: Message): Promise<Answer> {
+async function send(n8n: RunningStack, message: Message): Promise<Answer> {
 	const started = performance.now();
 	try {
-		const response = await fetch(`${baseUrl}/webhook/${message.webhookPath}`, {
+		const response = await fetch(n8n.webhookUrl(message.webhookPath), {
 			method: 'POST',
-			headers: { 'content-type': 'application/json' },
+			headers: { 'content-type': 'application/json', ...n8n.authHeaders.chatbot },
 			body: JSON.stringify(message.body),
 			signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
 		});
@@ -102,9 +103,9 @@ interface Figures {
 }
 
 /** All messages at once; the figures are over the whole batch. */
-async function fireAll(baseUrl: string, messages: Message[]): Promise<{ answers: Answer[]; figures: Figures }> {
+async function fireAll(n8n: RunningStack, messages: Message[]): Promise<{ answers: Answer[]; figures: Figures }> {
 	const started = performance.now();
-	const answers = await Promise.all(messages.map(async (message) => await send(baseUrl, message)));
+	const answers = await Promise.all(messages.map(async (message) => await send(n8n, message)));
 	const wallMs = performance.now() - started;
 	const times = answers.map((a) => a.ms).sort((a, b) => a - b);
 	const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
@@ -193,7 +194,7 @@ test('the package is loaded in the main and in both workers, all in queue mode o
 test(`${MESSAGES} concurrent chatbot messages (half WSSE, half OpenID Connect): every answer is the right contact with its choice label`, async () => {
 	const logFrom = (await sandboxLog(stack.main.sandbox!.url)).at(-1)?.seq ?? 0;
 	const lastExecutionBefore = lastExecutionId();
-	const { answers, figures } = await fireAll(stack.main.n8nUrl, makeMessages('queue', MESSAGES));
+	const { answers, figures } = await fireAll(stack.main, makeMessages('queue', MESSAGES));
 	burst = { answers, logFrom, lastExecutionBefore };
 	queueFigures = figures;
 	console.log(formatFigures(`queue mode (main + 2 workers)`, figures));
@@ -293,7 +294,7 @@ test('OpenID Connect: when the token expires, the two workers fetch one new toke
 	await sandboxHook('POST', 'tokens/expire');
 	const logFrom = (await sandboxLog(stack.main.sandbox!.url)).at(-1)?.seq ?? 0;
 	const messages = makeMessages('refresh', 40).filter((m) => m.webhookPath === OIDC_WEBHOOK_PATH);
-	const { answers } = await fireAll(stack.main.n8nUrl, messages);
+	const { answers } = await fireAll(stack.main, messages);
 	expect(answers.map(wrongAnswer).filter(Boolean)).toEqual([]);
 	const log = (await sandboxLog(stack.main.sandbox!.url)).filter((e) => e.seq > logFrom);
 	const tokenRequests = log.filter((e) => e.path === '/oauth2/token');
@@ -315,7 +316,7 @@ test('a worker killed mid-run (SIGKILL) and restarted: each message ends with it
 	// Each Emarsys call takes 300 ms more, so that executions are in the middle of their run when the worker dies.
 	await sandboxHook('PUT', 'faults', { latencyMs: 300 });
 	const messages = makeMessages('kill', KILL_MESSAGES);
-	const firstTry = Promise.all(messages.map(async (message) => await send(stack.main.n8nUrl, message)));
+	const firstTry = Promise.all(messages.map(async (message) => await send(stack.main, message)));
 	// The first executions run side by side on both workers; once a third of the messages have
 	// fired their event, most of the killed worker's executions are between trigger and answer.
 	await waitUntil(
@@ -351,7 +352,7 @@ test('a worker killed mid-run (SIGKILL) and restarted: each message ends with it
 	for (const [id] of lost) expect(startedElsewhere.filter((started) => started === id)).toEqual([]);
 
 	// The chatbot sends the messages that got no proper answer again, with the same message ID.
-	const retried = await Promise.all(failed.map(async (answer) => await send(stack.main.n8nUrl, answer.message)));
+	const retried = await Promise.all(failed.map(async (answer) => await send(stack.main, answer.message)));
 	expect(retried.map(wrongAnswer).filter(Boolean)).toEqual([]);
 
 	const contacts = await sandboxContacts(stack.main.sandbox!.url);
@@ -419,7 +420,7 @@ test(`the same ${MESSAGES} messages on a single n8n instance (the npm start setu
 	const single = await startE2eStack({ adaptWorkflow: triggerIdFromMessage });
 	let singleFigures: Figures;
 	try {
-		const { answers, figures } = await fireAll(single.n8nUrl, makeMessages('single', MESSAGES));
+		const { answers, figures } = await fireAll(single, makeMessages('single', MESSAGES));
 		singleFigures = figures;
 		expect(answers.map(wrongAnswer).filter(Boolean)).toEqual([]);
 	} finally {
