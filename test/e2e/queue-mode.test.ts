@@ -234,18 +234,22 @@ test('the sandbox saw exactly one upsert, one list add, one trigger and one read
 			`${generation} trigger`,
 			`${generation} read`,
 		]);
-		expect(mine[2].body).toMatchObject({ contacts: [{ external_id: message.body.email, trigger_id: message.body.messageId }] });
+		// The trigger call may carry other messages' contacts too (calls shared by concurrent executions).
+		expect((mine[2].body as { contacts: unknown[] }).contacts).toContainEqual(expect.objectContaining({ external_id: message.body.email, trigger_id: message.body.messageId }));
 	}
 	const lookups = log.filter((e) => !isUpsert(e) && !isListAdd(e) && !isTrigger(e) && !isRead(e));
 	expect(lookups.filter((e) => !isLabelLookup(e))).toEqual([]);
-	// Field metadata is read at most once per node run that needs it (upsert checks, label look-up).
-	expect(lookups.length).toBeLessThanOrEqual(MESSAGES * 3);
-	console.log(`label/field look-ups: ${lookups.length} for ${MESSAGES} messages`);
+	// The field list and choice lists are kept per credential in each worker (Field List Cache, 60 s):
+	// per worker and credential one field list and one choice list, twice if the burst outlasts the cache.
+	expect(lookups.length).toBeLessThanOrEqual(stack.workers.length * 2 * 2 * 2);
+	console.log(`label/field look-ups: ${lookups.length} for ${MESSAGES} messages; Emarsys calls per message: ${(log.length / MESSAGES).toFixed(2)}`);
 	for (const entry of log) expect({ path: entry.path, status: entry.status, authError: entry.authError }).toEqual({ path: entry.path, status: 200, authError: undefined });
 	// The sandbox answers 401 to a WSSE header with a bad digest, a stale Created or a nonce it has
 	// seen before (auth.ts): all 200 means every header was valid and no nonce came twice.
 	const wsse = log.filter((e) => e.api === 'v2');
-	expect(wsse.length).toBeGreaterThanOrEqual(MESSAGES / 2 * 4);
+	// Messages running at the same time share calls: at least one call of each kind, at most one per message and kind.
+	expect(wsse.length).toBeGreaterThanOrEqual(4);
+	expect(wsse.length).toBeLessThanOrEqual(MESSAGES / 2 * 4 + lookups.length);
 	for (const entry of wsse) expect(entry.auth).toBe('wsse');
 });
 
