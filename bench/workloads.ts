@@ -221,21 +221,37 @@ const upsertAutoMap: Workload = {
 	perItemAs: 'upsert',
 };
 
-/**
- * Replaces the choice IDs of the rows by their labels, as the node outputs them: one choice-list
- * call per single-choice field, one for the multi-choice field (a multi-choice value becomes a
- * list of labels).
- */
-async function labelChoices(client: EmarsysCaller, rows: IDataObject[]): Promise<void> {
+/** Choice ID → label of each labelled field: one call per single-choice field, one for the multi-choice one. */
+async function choiceLists(client: EmarsysCaller): Promise<Map<string, Map<string, string>>> {
 	const labelsOf = (choices: unknown) => new Map((choices as Array<{ id: unknown; choice: string }>).map((c) => [String(c.id), c.choice]));
 	const labels = new Map<string, Map<string, string>>();
 	for (const id of LABEL_SINGLE_CHOICE) labels.set(id, labelsOf((await client.call('GET', `field/${id}/choice/translate/en`)).data));
 	const multi = (await client.call('GET', 'field/choices', undefined, { fields: LABEL_MULTI_CHOICE.join(','), language: 'en' })).data as IDataObject;
 	for (const id of LABEL_MULTI_CHOICE) labels.set(id, labelsOf(multi[id]));
+	return labels;
+}
+
+/** Replaces the choice IDs of the rows by their labels, as the node outputs them (a multi-choice value becomes a list). */
+async function labelChoices(client: EmarsysCaller, rows: IDataObject[]): Promise<void> {
+	const labels = await choiceLists(client);
 	for (const row of rows) {
 		for (const id of LABEL_SINGLE_CHOICE) row[id] = labels.get(id)!.get(String(row[id])) ?? row[id];
 		for (const id of LABEL_MULTI_CHOICE) row[id] = String(row[id]).split(',').map((choiceId) => labels.get(id)!.get(choiceId) ?? choiceId);
 	}
+}
+
+/** One getdata call per item; with labels, the metadata fetched once first (the fairest baseline). */
+function perItemGet(fields: string[], withLabels: boolean): Workload['perItem'] {
+	return async (client, n, prefix, progress) => {
+		if (withLabels) {
+			await client.call('GET', 'field/translate/en');
+			await choiceLists(client);
+		}
+		for (let i = 0; i < n; i++) {
+			await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: [email(prefix, i)], fields });
+			progress(i + 1);
+		}
+	};
 }
 
 /** get and getWithChoiceLabels with lanes off; get200ms: get with the node's default lanes, at 200 ms a call. */
@@ -283,20 +299,7 @@ function getWorkload(op: 'get' | 'getWithChoiceLabels' | 'get200ms'): Workload {
 			return rows;
 		},
 		// At 200 ms a call, one call per item would take hours: no baseline for the lanes workload.
-		perItem: lanes
-			? undefined
-			: async (client, n, prefix, progress) => {
-					if (withLabels) {
-						// A user without the node would fetch the labels once too (fairest possible baseline).
-						await client.call('GET', 'field/translate/en');
-						for (const id of LABEL_SINGLE_CHOICE) await client.call('GET', `field/${id}/choice/translate/en`);
-						await client.call('GET', 'field/choices', undefined, { fields: LABEL_MULTI_CHOICE.join(','), language: 'en' });
-					}
-					for (let i = 0; i < n; i++) {
-						await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: [email(prefix, i)], fields });
-						progress(i + 1);
-					}
-				},
+		perItem: lanes ? undefined : perItemGet(fields, withLabels),
 	};
 }
 
