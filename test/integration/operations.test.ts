@@ -136,6 +136,8 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 			{
 				resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: '={{ $json.email }}',
 				fields: ['1', '5', '14', '31', '10500', '0'],
+				// The calls of one run: nothing kept from earlier executions.
+				options: { metadataCacheSeconds: 0 },
 			},
 			[{ email: 'ada@example.com' }, { email: 'alan@example.com' }, { email: 'grace@example.com' }],
 		);

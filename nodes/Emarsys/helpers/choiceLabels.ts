@@ -15,19 +15,29 @@ export class ChoiceLabels {
 		private readonly multiChoiceIds: Set<string>,
 	) {}
 
+	/**
+	 * The labels of the choice fields used in `rows`. Choice lists kept from earlier executions are
+	 * fetched anew when a row holds a choice ID they do not have (the list changed since).
+	 */
 	static async load(client: EmarsysClient, language: string, fields: EmarsysField[], rows: IDataObject[]): Promise<ChoiceLabels> {
 		const used = columnsWithValues(rows);
 		const single = idsAmong(fields.filter(isSingleChoice), used);
 		const multi = idsAmong(fields.filter(isMultiChoice), used);
 		const byField = new Map<string, Map<string, string>>();
+		const multiChoiceIds = new Set(multi);
 		for (const fieldId of single) {
-			byField.set(fieldId, labelMap(await getSingleChoiceList(client, fieldId, language)));
+			let labels = labelMap(await getSingleChoiceList(client, fieldId, language));
+			if (hasUnknownChoice(rows, fieldId, labels, false)) labels = labelMap(await getSingleChoiceList(client, fieldId, language, undefined, true));
+			byField.set(fieldId, labels);
 		}
 		if (multi.length > 0) {
-			const lists = await getMultiChoiceLists(client, multi, language);
+			let lists = await getMultiChoiceLists(client, multi, language);
+			if (multi.some((fieldId) => hasUnknownChoice(rows, fieldId, labelMap(lists[fieldId] ?? []), true))) {
+				lists = await getMultiChoiceLists(client, multi, language, undefined, true);
+			}
 			for (const fieldId of multi) byField.set(fieldId, labelMap(lists[fieldId] ?? []));
 		}
-		return new ChoiceLabels(byField, new Set(multi));
+		return new ChoiceLabels(byField, multiChoiceIds);
 	}
 
 	/** Replaces the choice IDs of a contact row by their labels, in the row itself. */
@@ -49,6 +59,15 @@ export class ChoiceLabels {
 
 function labelMap(choices: EmarsysChoice[]): Map<string, string> {
 	return new Map(choices.map((choice) => [String(choice.id), choice.choice]));
+}
+
+/** Whether a row holds a choice ID of the field that `labels` does not know. */
+function hasUnknownChoice(rows: IDataObject[], fieldId: string, labels: Map<string, string>, multiChoice: boolean): boolean {
+	return rows.some((row) => {
+		const value = row[fieldId];
+		if (value === undefined || value === null || value === '') return false;
+		return (multiChoice ? splitMultiChoice(value) : [String(value)]).some((id) => !labels.has(id));
+	});
 }
 
 /**
