@@ -19,7 +19,7 @@ export const USAGE =
 	'npm run bench -- [--sizes 10000,100000] [--latency 20] [--ops ' +
 	`${ALL_OPS.join(',')}] [--baseline-sizes 10000|none] [--rounds 3] [--smoke] [--out FILE]\n` +
 	'  --smoke: checks calls and items only (sizes 1000, 1 round, no warm-up, no per-item baseline, no timing goals;\n' +
-	'           the lanes workloads only when --ops names them: at N = 1000 they make one call, and each workload costs CI two n8n starts)\n';
+	'           cost workloads only: the lanes workloads count on the warm-up runs, whose field list the node keeps)\n';
 
 function positiveIntegers(flag: string, text: string): number[] {
 	return text.split(',').map((part) => {
@@ -63,6 +63,8 @@ export function parseFlags(argv: string[]): Flags {
 		} else throw new Error(`unknown flag ${flag} (see --help)`);
 	}
 	const smoke = given.smoke ?? false;
+	const lanes = (given.ops ?? []).filter((op) => WORKLOADS[op].lanes);
+	if (smoke && lanes.length > 0) throw new Error(`--smoke runs no warm-up, which ${lanes.join(', ')} count on (see --help)`);
 	return {
 		sizes: given.sizes ?? (smoke ? [1000] : [10_000, 100_000]),
 		latency: given.latency ?? 20,
