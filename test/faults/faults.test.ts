@@ -90,9 +90,11 @@ describe('rate limit storm', () => {
 		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact');
 		const ok = calls.filter((c) => c.status === 200);
 		const limited = calls.filter((c) => c.status === 429);
-		// Evidence that the storm hit the run, and that the node did not hammer through it.
-		expect(limited.length).toBeGreaterThanOrEqual(1);
-		expect(limited.length).toBeLessThanOrEqual(3);
+		// The storm hit the run, and the node waited for X-RateLimit-Reset instead of retrying into
+		// the window: calls go out one at a time, so the call in flight when the storm began is the
+		// only one refused, and its retry goes out after the window (a node retrying every few
+		// seconds would be refused again and again during the 30 s).
+		expect(limited).toHaveLength(1);
 		expect(ok).toHaveLength(5);
 		// Each delivered batch carried distinct contacts; together exactly the 5,000 items, none twice.
 		const delivered = ok.flatMap((c) => keysInBody(c.body));
@@ -102,8 +104,6 @@ describe('rate limit storm', () => {
 		for (const refused of limited) {
 			expect(ok.some((c) => c.seq > refused.seq && JSON.stringify(c.body) === JSON.stringify(refused.body))).toBe(true);
 		}
-		// The node waited for X-RateLimit-Reset instead of retrying into the window: the 30 s storm
-		// cost at most one refused attempt per batch in flight (checked above: 1 to 3 answers 429).
 		// The sandbox holds each contact exactly once.
 		const stored = (await env.sandbox.getContacts()).filter((c) => String(c.fields['3'] ?? '').startsWith('storm-'));
 		expect(stored).toHaveLength(5000);
