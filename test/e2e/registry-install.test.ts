@@ -75,7 +75,7 @@ async function chatbotAnswers(stack: RunningStack): Promise<void> {
 	const email = `rita.${Date.now()}@example.com`;
 	const response = await fetch(stack.webhookUrl(DEMO_WEBHOOK_PATH), {
 		method: 'POST',
-		headers: { 'content-type': 'application/json' },
+		headers: { 'content-type': 'application/json', ...stack.authHeaders.chatbot },
 		body: JSON.stringify({ email, firstName: 'Rita', emailFormat: '2' }),
 		signal: AbortSignal.timeout(60_000),
 	});

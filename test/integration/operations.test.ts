@@ -159,6 +159,20 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		]);
 	});
 
+	it('contact.getWithChoiceLabels looks up no choices for a choice field that is empty in every row', async () => {
+		// Grace has no multi-choice value (10500 is null): no multi-choice call; her gender is labelled.
+		const { items, error } = await run(
+			env,
+			auth,
+			{ resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: '={{ $json.email }}', fields: ['5', '10500'] },
+			[{ email: 'grace@example.com' }, { email: 'grace@example.com' }],
+		);
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.json['10500'])).toEqual([null, null]);
+		const endpoints = (await apiCalls(env.sandbox)).map((c) => c.endpoint).sort();
+		expect(endpoints).toEqual(['contact/getdata', 'field/5/choice/translate/en', 'field/translate/en']);
+	});
+
 	it('contact.getWithChoiceLabels gives every item asking for the same contact the same labelled data', async () => {
 		// Ada three times (one in other case) and Alan: one getdata call with two keys; each item its own output.
 		const { items, error } = await run(
