@@ -45,9 +45,10 @@ export function rateLimitWaitMs(resetHeader: string | undefined, attempt: number
  * the API user: the count can drop faster than this process's own calls.)
  */
 export function pacingWaitMs(headers: Record<string, string>, now = Date.now()): number {
+	// No header reads as NaN: not paced.
 	const remaining = Number(headers['x-ratelimit-remaining']);
-	if (headers['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return 0;
-	if (remaining > PACE_AT_REMAINING) return 0;
+	if (!Number.isFinite(remaining) || remaining > PACE_AT_REMAINING) return 0;
 	const untilNextWindow = msUntilNextWindow(headers['x-ratelimit-reset'], now) ?? 0;
-	return remaining <= 0 ? untilNextWindow : untilNextWindow / (remaining + 1);
+	// A count below zero (never documented) is taken as none left.
+	return untilNextWindow / (Math.max(remaining, 0) + 1);
 }
