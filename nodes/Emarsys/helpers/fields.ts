@@ -104,6 +104,8 @@ export function splitMultiChoice(value: unknown): string[] {
 /** Resolves a key or field reference (numeric ID or string ID such as `email`) to a field. */
 export function findField(fields: EmarsysField[], ref: string): EmarsysField | undefined {
 	if (/^\d+$/.test(ref)) return fields.find((field) => String(field.id) === ref);
+	// A field without string ID has no name: '' names none of them.
+	if (ref === '') return undefined;
 	const lower = ref.toLowerCase();
 	return fields.find((field) => (field.string_id ?? '').toLowerCase() === lower);
 }
