@@ -20,7 +20,7 @@ export const PACE_AT_REMAINING = 2;
 
 /** Milliseconds until the next rate-limit window surely has begun: the reset stamp plus one second. */
 export function msUntilNextWindow(resetHeader: string | undefined, now = Date.now()): number | undefined {
-	if (resetHeader === undefined || resetHeader.trim() === '') return undefined;
+	// No header, a blank one (0) or no number at all: no stamp.
 	const seconds = Number(resetHeader);
 	if (!Number.isFinite(seconds) || seconds < 1e9) return undefined;
 	const wait = seconds * 1000 + 1000 - now;
