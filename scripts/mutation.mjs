@@ -1,12 +1,12 @@
 /**
- * `npm run test:mutation [group…]`: StrykerJS over the core every operation stands on, one group
+ * `npm run test:mutation [group…]` (or `-- --scores`: only print the scores kept): StrykerJS over the core every operation stands on, one group
  * at a time. Each group mutates a few files and runs only the tests that reach them (the fault
  * suite, the sandbox's own tests and e2e are left out: docs/testing.md says why). Results are kept
  * per group in test/mutation/incremental/ (committed), so a fresh clone re-tests only the mutants
  * whose code or tests changed. Prints the score per file and of the whole core, and fails below
  * BREAK_AT percent.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 import { Stryker } from '@stryker-mutator/core';
@@ -102,36 +102,56 @@ function scoreOf(results) {
 	return { detected: detected.length, total: counted.length, percent: counted.length ? (100 * detected.length) / counted.length : 100 };
 }
 
-/** Runs the groups named on the command line (all without), prints the score per file, and fails below BREAK_AT. */
+/** The mutants of each file, as the groups' incremental results (Stryker's JSON report) record them. */
+function mutantsByFile(groups) {
+	const byFile = new Map();
+	for (const group of groups) {
+		const file = `test/mutation/incremental/${group.name}.json`;
+		if (!existsSync(file)) continue;
+		for (const [name, { mutants }] of Object.entries(JSON.parse(readFileSync(file, 'utf8')).files)) {
+			byFile.set(name, [...(byFile.get(name) ?? []), ...mutants]);
+		}
+	}
+	return byFile;
+}
+
+function printScores(groups) {
+	const byFile = mutantsByFile(groups);
+	console.log('\nMutation score per file (detected / valid mutants; ignored: equivalent, reason in the code or test/mutation/equivalent-mutants.mjs):');
+	const row = (name, mutants) => {
+		const { detected, total, percent } = scoreOf(mutants);
+		const left = mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage').length;
+		const ignored = mutants.filter((m) => m.status === 'Ignored').length;
+		console.log(`  ${percent.toFixed(1).padStart(5)} %  ${String(detected).padStart(4)} / ${String(total).padEnd(4)} ${name} (${left} undetected, ${ignored} ignored)`);
+	};
+	for (const [name, mutants] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) row(name, mutants);
+	const all = [...byFile.values()].flat();
+	row('all', all);
+	return scoreOf(all).percent;
+}
+
+/**
+ * Runs the groups named on the command line (all without), prints the score per file from every
+ * group's results, and fails below BREAK_AT. `--scores` only prints.
+ */
 async function main() {
-	const wanted = process.argv.slice(2);
+	const args = process.argv.slice(2);
+	const wanted = args.filter((arg) => arg !== '--scores');
 	const groups = wanted.length ? GROUPS.filter((group) => wanted.includes(group.name)) : GROUPS;
 	if (groups.length === 0) throw new Error(`No such group: ${wanted.join(', ')} (groups: ${GROUPS.map((g) => g.name).join(', ')})`);
 
 	const started = Date.now();
-	const all = [];
-	for (const group of groups) {
-		const groupStarted = Date.now();
-		const results = await runGroup(group);
-		console.log(`== mutation group ${group.name}: ${Math.round((Date.now() - groupStarted) / 1000)} s`);
-		all.push(...results);
+	if (!args.includes('--scores')) {
+		for (const group of groups) {
+			const groupStarted = Date.now();
+			await runGroup(group);
+			console.log(`== mutation group ${group.name}: ${Math.round((Date.now() - groupStarted) / 1000)} s`);
+		}
+		console.log(`== mutation testing took ${Math.round((Date.now() - started) / 1000)} s`);
 	}
-
-	const byFile = new Map();
-	for (const result of all) {
-		const file = result.fileName.replace(`${process.cwd()}/`, '');
-		byFile.set(file, [...(byFile.get(file) ?? []), result]);
-	}
-	console.log('\nMutation score per file (detected / valid mutants; ignored = equivalent, see the config):');
-	for (const [file, results] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
-		const { detected, total, percent } = scoreOf(results);
-		const ignored = results.filter((r) => r.status === 'Ignored').length;
-		console.log(`  ${percent.toFixed(1).padStart(5)} %  ${String(detected).padStart(4)} / ${String(total).padEnd(4)} ${file}${ignored ? ` (${ignored} ignored)` : ''}`);
-	}
-	const core = scoreOf(all);
-	console.log(`  ${core.percent.toFixed(1).padStart(5)} %  ${String(core.detected).padStart(4)} / ${String(core.total).padEnd(4)} all (${Math.round((Date.now() - started) / 1000)} s)`);
-	if (core.percent < BREAK_AT) {
-		console.error(`Mutation score ${core.percent.toFixed(1)} % is below ${BREAK_AT} %.`);
+	const score = printScores(groups);
+	if (score < BREAK_AT) {
+		console.error(`Mutation score ${score.toFixed(1)} % is below ${BREAK_AT} %.`);
 		process.exitCode = 1;
 	}
 }
