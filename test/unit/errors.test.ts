@@ -150,6 +150,9 @@ describe('the error of a failed call', () => {
 		expect(error.context.failure).toEqual(failure);
 		expect(error.context.failure).not.toBe(failure);
 		expect(error.context.replyCode).toBe(2007);
+		// What n8n keeps of the answer with the error (shown with it, saved with the execution).
+		expect(error.errorResponse).toEqual({ message: error.message, httpCode: '400', replyCode: 2007, replyText: 'Invalid value', endpoint: 'contact/' });
+		expect(emarsysApiError(node, { message: 'The execution was cancelled' }).errorResponse).toEqual({ message: 'Emarsys: The execution was cancelled' });
 	});
 
 	it('replyCode without status; status without (or with a zero) replyCode; neither', () => {
