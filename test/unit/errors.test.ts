@@ -3,7 +3,6 @@
  * an endpoint needs, the clock-skew report, and the message, description and facts of the error.
  * Reply codes are those of the Emarsys API reference's error tables for the endpoints the node calls.
  */
-import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import {
@@ -15,7 +14,7 @@ import {
 	permissionFor,
 } from '../../nodes/Emarsys/transport/errors';
 
-const node: INode = { id: '1', name: 'Emarsys', type: 'n8n-nodes-emarsys.emarsys', typeVersion: 1, position: [0, 0], parameters: {} };
+import { node } from './node';
 
 describe('hints by replyCode', () => {
 	const generic = hintFor(400, undefined);

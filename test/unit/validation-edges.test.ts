@@ -3,7 +3,6 @@
  * parameter names itself and says where to find a valid value; lists, contact IDs, JSON, times
  * and language codes in every form n8n can hand over.
  */
-import type { INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import {
@@ -20,17 +19,7 @@ import {
 	requireUtcTime,
 } from '../../nodes/Emarsys/helpers/validation';
 
-const node: INode = { id: '1', name: 'Emarsys', type: 'n8n-nodes-emarsys.emarsys', typeVersion: 1, position: [0, 0], parameters: {} };
-
-function errorOf(fn: () => unknown): NodeOperationError {
-	try {
-		fn();
-	} catch (error) {
-		if (error instanceof NodeOperationError) return error;
-		throw error;
-	}
-	throw new Error('expected an error');
-}
+import { errorOf, node } from './node';
 
 describe('the error of bad input', () => {
 	it('names parameter, problem and item, keeps the item index and the hint', () => {
