@@ -82,6 +82,8 @@ describe('finding fields', () => {
 	it('a numeric reference is an ID, never a string ID', () => {
 		expect(findField([field(8, 'shorttext', '3')], '3')).toBeUndefined();
 		expect(findField([field(8, 'shorttext', 'a3')], 'a3')?.id).toBe(8);
+		expect(findField([field(8, 'shorttext', '3a')], '3a')?.id).toBe(8);
+		expect(findField(fields, '10500')?.id).toBe(10500);
 	});
 
 	it('key columns: field IDs and id/uid as given, string IDs through the field list', () => {
@@ -93,6 +95,8 @@ describe('finding fields', () => {
 		expect(needsFieldListForKey('uid')).toBe(false);
 		expect(needsFieldListForKey('email')).toBe(true);
 		expect(needsFieldListForKey('3a')).toBe(true);
+		expect(needsFieldListForKey('a3')).toBe(true);
+		expect(needsFieldListForKey('10500')).toBe(false);
 		expect(keyColumnOf('3', undefined)).toBe('3');
 		expect(keyColumnOf('uid', undefined)).toBe('uid');
 		expect(keyColumnOf('email', fields)).toBe('3');

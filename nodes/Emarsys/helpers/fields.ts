@@ -107,7 +107,7 @@ export function findField(fields: EmarsysField[], ref: string): EmarsysField | u
 	// A field without string ID has no name: '' names none of them.
 	if (ref === '') return undefined;
 	const lower = ref.toLowerCase();
-	return fields.find((field) => (field.string_id ?? '').toLowerCase() === lower);
+	return fields.find((field) => field.string_id?.toLowerCase() === lower);
 }
 
 /** Field types whose values can identify a contact. */
@@ -145,6 +145,7 @@ export function keyColumnOf(keyId: string, fields: EmarsysField[] | undefined): 
 export function fieldIdsByInputKey(fields: EmarsysField[]): (key: string) => string | undefined {
 	const known = new Map<string, string | undefined>();
 	return (key: string) => {
+		// Stryker disable next-line ConditionalExpression: the map only saves looking a key up again; without it each answer is the same.
 		if (!known.has(key)) {
 			const field = isInternalKey(key) ? undefined : findField(fields, key);
 			known.set(key, field ? String(field.id) : undefined);
@@ -156,7 +157,7 @@ export function fieldIdsByInputKey(fields: EmarsysField[]): (key: string) => str
 /** A value as Emarsys takes it: dates as YYYY-MM-DD, multi-choice values as a list of choice IDs. */
 export function toEmarsysValue(value: unknown, multiChoice: boolean): unknown {
 	if (value instanceof Date) return value.toISOString().slice(0, 10);
-	if (value && typeof value === 'object' && typeof (value as { toISODate?: unknown }).toISODate === 'function') {
+	if (typeof (value as { toISODate?: unknown } | null | undefined)?.toISODate === 'function') {
 		return (value as { toISODate: () => string }).toISODate();
 	}
 	if (!multiChoice || Array.isArray(value)) return value;
