@@ -11,7 +11,7 @@ const languageOptions = {
 };
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', '.cache/**', '.n8n-local/**', 'test/**', 'sandbox/**', 'bench/**', 'scripts/**', '*.js', '*.mjs', '.github/**'] },
+	{ ignores: ['dist/**', 'node_modules/**', '.cache/**', '.n8n-local/**', 'test/**', 'sandbox/**', 'bench/**', 'scripts/**', '*.js', '*.mjs', '.github/**', '.stryker-tmp/**', 'reports/**'] },
 	{
 		files: ['package.json'],
 		languageOptions,

@@ -1,4 +1,3 @@
-import type { INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { itemsOf, normalizeKey, planCalls, type BatchEntry, type Chunk } from '../../nodes/Emarsys/helpers/batch';
@@ -13,24 +12,7 @@ import {
 	requireUtcTime,
 } from '../../nodes/Emarsys/helpers/validation';
 
-const node: INode = {
-	id: '1',
-	name: 'Emarsys',
-	type: 'n8n-nodes-emarsys.emarsys',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-
-function errorOf(fn: () => unknown): NodeOperationError {
-	try {
-		fn();
-	} catch (error) {
-		expect(error).toBeInstanceOf(NodeOperationError);
-		return error as NodeOperationError;
-	}
-	throw new Error('expected an error');
-}
+import { errorOf, node } from './node';
 
 describe('field IDs', () => {
 	it('accepts whole numbers given as number or text', () => {

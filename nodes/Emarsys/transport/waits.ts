@@ -20,7 +20,7 @@ export const PACE_AT_REMAINING = 2;
 
 /** Milliseconds until the next rate-limit window surely has begun: the reset stamp plus one second. */
 export function msUntilNextWindow(resetHeader: string | undefined, now = Date.now()): number | undefined {
-	if (resetHeader === undefined || resetHeader.trim() === '') return undefined;
+	// No header, a blank one (0) or no number at all: no stamp.
 	const seconds = Number(resetHeader);
 	if (!Number.isFinite(seconds) || seconds < 1e9) return undefined;
 	const wait = seconds * 1000 + 1000 - now;
@@ -45,9 +45,10 @@ export function rateLimitWaitMs(resetHeader: string | undefined, attempt: number
  * the API user: the count can drop faster than this process's own calls.)
  */
 export function pacingWaitMs(headers: Record<string, string>, now = Date.now()): number {
+	// No header reads as NaN: not paced.
 	const remaining = Number(headers['x-ratelimit-remaining']);
-	if (headers['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return 0;
-	if (remaining > PACE_AT_REMAINING) return 0;
+	if (!Number.isFinite(remaining) || remaining > PACE_AT_REMAINING) return 0;
 	const untilNextWindow = msUntilNextWindow(headers['x-ratelimit-reset'], now) ?? 0;
-	return remaining <= 0 ? untilNextWindow : untilNextWindow / (remaining + 1);
+	// A count below zero (never documented) is taken as none left.
+	return untilNextWindow / (Math.max(remaining, 0) + 1);
 }
