@@ -4,7 +4,7 @@
  * (scripts/mutation.mjs) runs it one group at a time: each group mutates a few files and runs
  * only the tests that can reach them (a narrowed test set per file, docs/testing.md says which
  * and why). This file holds what all groups share; what each group mutates and runs is GROUPS in
- * scripts/mutation.mjs (the dispatcher, transport/dispatcher.ts, joins its client group when it lands).
+ * scripts/mutation.mjs (the dispatcher, transport/dispatcher.ts, has its own group, against its unit tests).
  *
  * Equivalent mutants (no test can tell them from the original) are listed with their reason in
  * test/mutation/equivalent-mutants.mjs (files the lead is reshaping: transport/index.ts,

@@ -49,12 +49,10 @@ export const GROUPS = [
 		mutate: [...linesOf(BATCH, IO[BATCH]), 'nodes/Emarsys/helpers/results.ts'],
 		tests: [integration('batching')],
 	},
+	{ name: 'dispatcher', mutate: ['nodes/Emarsys/transport/dispatcher.ts'], tests: [unit('dispatcher')] },
 	{
 		name: 'client',
-		mutate: [
-			'nodes/Emarsys/transport/index.ts',
-			// 'nodes/Emarsys/transport/dispatcher.ts', — the dispatcher, once it lands on main.
-		],
+		mutate: ['nodes/Emarsys/transport/index.ts'],
 		tests: [unit('transport'), integration('retries'), integration('credential-test'), integration('dropdowns')],
 	},
 ];
