@@ -75,6 +75,7 @@ async function main(): Promise<void> {
 		startupTimeoutMs,
 		importWorkflows: 'once',
 		mcpDemo: true,
+		triggerDemo: true,
 		sandboxDataFile: target ? undefined : path.join(userFolder, 'sandbox-contacts.json'),
 		log: say,
 		signal: starting.signal,
@@ -107,6 +108,14 @@ async function main(): Promise<void> {
 			'  AI agents: the Emarsys tools over MCP (Streamable HTTP, see README "Use it from an AI agent"):',
 			'',
 			`  ${stack.mcpUrl}`,
+			'',
+		);
+	}
+	if (stack.triggerUrl && stack.sandbox) {
+		lines.push(
+			'  Emarsys program → n8n: the sandbox plays a program whose contact reaches its Webhook node (signed call):',
+			'',
+			`  curl -s -X POST ${stack.sandbox.url}/__sandbox/webhook/fire -H 'Content-Type: application/json' -d '{"url":"${stack.triggerUrl}"}'`,
 			'',
 		);
 	}
