@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { restLogin, sandboxContacts, startE2eStack, type E2eStack, type SandboxContact } from './stack';
+import { launchEditorBrowser, signIn, type EditorBrowser } from './browser';
+import { processesMentioning, restLogin, sandboxContacts, startE2eStack, type E2eStack, type SandboxContact } from './stack';
 
 const WORKFLOW_ID = 'emarsysProgramDemo';
 
@@ -151,6 +152,56 @@ test('100 concurrent signed calls start 100 executions; none is lost', async () 
 	const seen: string[] = [];
 	for (const id of added) seen.push(((await triggerOutput(id)).json.event_data as { call: string }).call);
 	expect(seen.sort()).toEqual(tags.map((tag) => tag.call));
+});
+
+describe('in the editor (Chromium)', () => {
+	let browser: EditorBrowser;
+
+	beforeAll(async () => {
+		browser = await launchEditorBrowser();
+	});
+
+	afterAll(async () => {
+		await browser?.close();
+	});
+
+	test('the trigger shows how to fill in the preset, and "Listen for test event" receives a sandbox call', async () => {
+		const { page } = browser;
+		await signIn(page, stack.n8nUrl);
+		await page.goto(`${stack.n8nUrl}/workflow/${WORKFLOW_ID}`);
+		const node = page.locator('[data-test-id="canvas-node"][data-node-name="Emarsys Trigger"]');
+		await node.waitFor();
+		const editHere = page.getByText('Edit here', { exact: true });
+		if (await editHere.isVisible().catch(() => false)) await editHere.click();
+		await page.keyboard.press('Escape'); // n8n 2.x's "Production Checklist" popover, if it opened
+		await node.dblclick();
+		const ndv = page.getByTestId('ndv');
+		await ndv.waitFor();
+		const panelText = await ndv.innerText();
+		expect(panelText).toContain('Webhook Node Presets');
+		expect(panelText).toContain('Authentication Method = JWT authentication');
+
+		await ndv.getByText('Listen for test event').first().click();
+		const testUrl = stack.triggerUrl!.replace('/webhook/', '/webhook-test/');
+		// The test webhook is registered once the editor listens: until then n8n answers 404.
+		let calls: FiredCall[] = [];
+		const deadline = Date.now() + 30_000;
+		do {
+			calls = await fire({ url: testUrl, eventData: { source: 'editor-test' } });
+			if (calls[0].status === 200) break;
+			await page.waitForTimeout(500);
+		} while (Date.now() < deadline);
+		expect(calls[0].status).toBe(200);
+		const contact = contacts.find((c) => c.id === calls[0].contactId)!;
+		const output = ndv.getByTestId('output-panel');
+		await output.getByText(String(contact.fields['3'])).first().waitFor({ timeout: 30_000 });
+		expect(await output.innerText()).toContain('editor-test');
+	});
+
+	test('closing the browser leaves no Chromium process behind', async () => {
+		await browser.close();
+		expect(processesMentioning(browser.userDataDir)).toEqual([]);
+	});
 });
 
 function filesUnder(dir: string): Array<{ file: string; text: string }> {
