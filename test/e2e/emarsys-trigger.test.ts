@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { launchEditorBrowser, signIn, type EditorBrowser } from './browser';
-import { processesMentioning, restLogin, sandboxContacts, startE2eStack, type E2eStack, type SandboxContact } from './stack';
+import { filesUnder, processesMentioning, restLogin, sandboxContacts, startE2eStack, type E2eStack, type SandboxContact } from './stack';
 
 const WORKFLOW_ID = 'emarsysProgramDemo';
 
@@ -203,20 +203,6 @@ describe('in the editor (Chromium)', () => {
 		expect(processesMentioning(browser.userDataDir)).toEqual([]);
 	});
 });
-
-function filesUnder(dir: string): Array<{ file: string; text: string }> {
-	const out: Array<{ file: string; text: string }> = [];
-	for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-		if (!entry.isFile()) continue;
-		const file = path.join(entry.parentPath, entry.name);
-		try {
-			out.push({ file, text: fs.readFileSync(file).toString('latin1') });
-		} catch {
-			// Removed between listing and reading (SQLite's journal): nothing to search.
-		}
-	}
-	return out;
-}
 
 test('n8n logged why it refused calls, but the secret is in no log and no saved execution', async () => {
 	const { webhookSecret } = stack.sandbox!.credentials;
