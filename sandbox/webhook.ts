@@ -29,6 +29,8 @@ const TOKEN_LIFETIME_SECONDS = 60;
 const MAX_CALLS = 1000;
 /** Contact fields a call carries unless the request names others: first name, last name, e-mail. */
 const DEFAULT_FIELD_IDS = [1, 2, 3];
+/** Emarsys documents no timeout for Webhook node calls; this one is the sandbox's. */
+const DEFAULT_TIMEOUT_SECONDS = 30;
 
 export interface FireRequest {
 	url: string;
@@ -38,6 +40,10 @@ export interface FireRequest {
 	/** One object for every call, or one per call. */
 	eventData?: Record<string, unknown> | Array<Record<string, unknown>>;
 	scenario?: string;
+	/** How long each call may take before the sandbox gives up on it. */
+	timeoutSeconds: number;
+	/** How often a call answered 5xx (or not at all) is sent again, a second later. */
+	retries: number;
 }
 
 export interface FiredCall {
@@ -46,6 +52,8 @@ export interface FiredCall {
 	/** The answer's first 500 characters, or the network error. */
 	answer: string;
 	ms: number;
+	/** Sends of this call (1 + the retries it needed). */
+	attempts: number;
 }
 
 const b64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
@@ -95,18 +103,34 @@ export function parseFireRequest(body: unknown): FireRequest | string {
 		return 'eventData must be an object, or a list of `count` objects';
 	}
 	if (scenario !== undefined && typeof scenario !== 'string') return 'scenario must be a string';
-	return { url: body.url, count, token: token as TokenKind, fieldIds: fieldIds as number[], eventData: eventData as FireRequest['eventData'], scenario };
+	const timeoutSeconds = body.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+	if (typeof timeoutSeconds !== 'number' || !Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 600) return 'timeoutSeconds must be an integer from 1 to 600';
+	const retries = body.retries ?? 0;
+	if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 5) return 'retries must be an integer from 0 to 5';
+	return { url: body.url, count, token: token as TokenKind, fieldIds: fieldIds as number[], eventData: eventData as FireRequest['eventData'], scenario, timeoutSeconds, retries };
 }
 
-async function sendOne(url: string, body: Record<string, unknown>, token: string | undefined): Promise<Omit<FiredCall, 'contactId'>> {
+async function sendOne(url: string, body: Record<string, unknown>, token: string | undefined, timeoutSeconds: number): Promise<Omit<FiredCall, 'contactId' | 'attempts'>> {
 	const started = Date.now();
 	const headers: Record<string, string> = { 'Content-Type': 'application/json' };
 	if (token) headers.Authorization = `Bearer ${token}`;
 	try {
-		const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+		const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutSeconds * 1000) });
 		return { status: response.status, answer: (await response.text()).slice(0, 500), ms: Date.now() - started };
 	} catch (error) {
 		return { status: 0, answer: `network error: ${(error as Error).message}`, ms: Date.now() - started };
+	}
+}
+
+/** One contact's call: the same body each time, a fresh token, again after a 5xx or no answer while retries remain. */
+async function sendWithRetries(state: SandboxState, request: FireRequest, contact: ContactView, index: number): Promise<FiredCall> {
+	const body = webhookBody(contact, request, index, state.now());
+	for (let attempt = 1; ; attempt++) {
+		const token = webhookToken(request.token, state.webhookSecret, state.now());
+		const result = await sendOne(request.url, body, token, request.timeoutSeconds);
+		const failed = result.status === 0 || result.status >= 500;
+		if (!failed || attempt > request.retries) return { contactId: contact.id, ...result, attempts: attempt };
+		await new Promise((resolve) => setTimeout(resolve, 1000));
 	}
 }
 
@@ -114,11 +138,5 @@ async function sendOne(url: string, body: Record<string, unknown>, token: string
 export async function fireWebhook(state: SandboxState, request: FireRequest): Promise<FiredCall[]> {
 	const contacts = state.store.all();
 	if (contacts.length === 0) return [];
-	const calls = Array.from({ length: request.count }, async (_, index) => {
-		const contact = contacts[index % contacts.length];
-		const now = state.now();
-		const token = webhookToken(request.token, state.webhookSecret, now);
-		return { contactId: contact.id, ...(await sendOne(request.url, webhookBody(contact, request, index, now), token)) };
-	});
-	return await Promise.all(calls);
+	return await Promise.all(Array.from({ length: request.count }, (_, index) => sendWithRetries(state, request, contacts[index % contacts.length], index)));
 }

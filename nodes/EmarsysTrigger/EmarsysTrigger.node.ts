@@ -36,7 +36,7 @@ const MIN_SECRET_LENGTH = 32;
 const PRESET_NOTICE =
 	'In Emarsys, open Automation > Webhook Node Presets and create a preset: API endpoint URL = the Production URL above ' +
 	'(Webhook URLs; the Test URL only while you listen for a test event), Authentication Method = JWT authentication, ' +
-	'JWT Secret = the secret of the Emarsys Webhook credential below. Then choose the contact data and, if you want it, ' +
+	'JWT Secret = the JWT Secret of this node\'s Emarsys Webhook API credential. Then choose the contact data and, if you want it, ' +
 	'the event data. Activate this workflow before the program sends contacts.';
 
 /** Answers the call here and tells n8n to start no execution. */
@@ -171,12 +171,14 @@ export class EmarsysTrigger implements INodeType {
 		const problem = bodyProblem(body);
 		if (problem) return refuse(this, 400, problem);
 		const options = this.getNodeParameter('options', {}) as { includeRawBody?: boolean };
-		const rawBody = options.includeRawBody ? rawBodyText(this, body) : undefined;
+		const rawBody = options.includeRawBody ? await rawBodyText(this, body) : undefined;
 		return { workflowData: [[{ json: contactItem(body, receivedAt, rawBody) }]] };
 	}
 }
 
-function rawBodyText(context: IWebhookFunctions, body: IDataObject): string {
-	const raw = (context.getRequestObject() as { rawBody?: Buffer }).rawBody;
-	return Buffer.isBuffer(raw) ? raw.toString('utf8') : JSON.stringify(body);
+/** The body as received. n8n keeps the bytes on request only (`readRawBody`), as its own Webhook node asks for them. */
+async function rawBodyText(context: IWebhookFunctions, body: IDataObject): Promise<string> {
+	const request = context.getRequestObject() as { rawBody?: Buffer; readRawBody?: () => Promise<void> };
+	if (!Buffer.isBuffer(request.rawBody) && request.readRawBody) await request.readRawBody();
+	return Buffer.isBuffer(request.rawBody) ? request.rawBody.toString('utf8') : JSON.stringify(body);
 }

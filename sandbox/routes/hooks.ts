@@ -23,13 +23,14 @@
  *                                                 holds only the given permissions (see
  *                                                 permissions.ts); the answer never echoes the secret;
  *                                                 a reset removes added users
- *   POST   /__sandbox/webhook/fire                { url, count?, token?, fieldIds?, eventData?, scenario? }
+ *   POST   /__sandbox/webhook/fire                { url, count?, token?, fieldIds?, eventData?, scenario?,
+ *                                                   timeoutSeconds?, retries? }
  *                                                 plays an Emarsys program whose contacts reach a
  *                                                 Webhook node: `count` (1) calls at once, one contact
  *                                                 each, signed with the preset's JWT secret, or with
  *                                                 a broken token (token: wrongSecret | missing |
  *                                                 expired | algNone); see ../webhook.ts
- *                                                 -> { calls: [{ contactId, status, answer, ms }] }
+ *                                                 -> { calls: [{ contactId, status, answer, ms, attempts }] }
  */
 import { expandPermissions } from '../permissions';
 import type { SandboxState } from '../state';

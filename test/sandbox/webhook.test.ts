@@ -18,6 +18,8 @@ let sb: TestSandbox;
 let receiver: Server;
 let receiverUrl: string;
 const received: Received[] = [];
+/** The receiver answers this many next calls with 503 (n8n's answer when its database is busy). */
+let unavailableFor = 0;
 
 beforeAll(async () => {
 	sb = await startTestSandbox();
@@ -26,6 +28,11 @@ beforeAll(async () => {
 		req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
 		req.on('end', () => {
 			received.push({ headers: req.headers, body: JSON.parse(text) as Record<string, unknown> });
+			if (unavailableFor > 0) {
+				unavailableFor -= 1;
+				res.writeHead(503).end('busy');
+				return;
+			}
 			res.writeHead(202, { 'content-type': 'text/plain' }).end('accepted');
 		});
 	});
@@ -42,7 +49,7 @@ beforeEach(() => {
 	received.length = 0;
 });
 
-async function fire(request: Record<string, unknown>): Promise<{ status: number; body: { calls?: Array<{ contactId: number; status: number; answer: string }>; error?: string } }> {
+async function fire(request: Record<string, unknown>): Promise<{ status: number; body: { calls?: Array<{ contactId: number; status: number; answer: string; attempts: number }>; error?: string } }> {
 	const response = await fetch(`${sb.url}/__sandbox/webhook/fire`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
@@ -96,6 +103,21 @@ it('token "missing" sends no Authorization header; an unreachable URL is reporte
 	expect(body.calls![0]).toMatchObject({ status: 0, answer: expect.stringMatching(/^network error/) });
 });
 
+it('sends a call answered 5xx again (same body, fresh token) while retries remain; by default not at all', async () => {
+	unavailableFor = 1;
+	const once = await fire({ url: receiverUrl });
+	expect(once.body.calls![0]).toMatchObject({ status: 503, attempts: 1 });
+	expect(received).toHaveLength(1);
+
+	received.length = 0;
+	unavailableFor = 2;
+	const retried = await fire({ url: receiverUrl, retries: 3 });
+	expect(retried.body.calls![0]).toMatchObject({ status: 202, attempts: 3 });
+	expect(received).toHaveLength(3);
+	expect(received[1].body).toEqual(received[0].body);
+	expect(received[2].body).toEqual(received[0].body);
+});
+
 it('refuses a bad request, naming the parameter, and sends nothing', async () => {
 	for (const [request, error] of [
 		[{}, /url must be/],
@@ -103,6 +125,8 @@ it('refuses a bad request, naming the parameter, and sends nothing', async () =>
 		[{ url: receiverUrl, token: 'forged' }, /token must be one of/],
 		[{ url: receiverUrl, count: 2, eventData: [{}] }, /eventData must be/],
 		[{ url: receiverUrl, fieldIds: [99999] }, /fieldIds must be/],
+		[{ url: receiverUrl, retries: 9 }, /retries must be/],
+		[{ url: receiverUrl, timeoutSeconds: 0 }, /timeoutSeconds must be/],
 	] as const) {
 		const { status, body } = await fire(request);
 		expect([status, body.error]).toEqual([400, expect.stringMatching(error)]);
