@@ -42,7 +42,7 @@ export interface FireRequest {
 	scenario?: string;
 	/** How long each call may take before the sandbox gives up on it. */
 	timeoutSeconds: number;
-	/** How often a call answered 5xx (or not at all) is sent again, a second later. */
+	/** How often a call answered 5xx (or not at all) is sent again (after 1, 2, 4 … s). */
 	retries: number;
 }
 
@@ -122,7 +122,7 @@ async function sendOne(url: string, body: Record<string, unknown>, token: string
 	}
 }
 
-/** One contact's call: the same body each time, a fresh token, again after a 5xx or no answer while retries remain. */
+/** One contact's call: the same body each time, a fresh token, again after a 5xx or no answer (waiting 1, 2, 4 … s) while retries remain. */
 async function sendWithRetries(state: SandboxState, request: FireRequest, contact: ContactView, index: number): Promise<FiredCall> {
 	const body = webhookBody(contact, request, index, state.now());
 	for (let attempt = 1; ; attempt++) {
@@ -130,7 +130,7 @@ async function sendWithRetries(state: SandboxState, request: FireRequest, contac
 		const result = await sendOne(request.url, body, token, request.timeoutSeconds);
 		const failed = result.status === 0 || result.status >= 500;
 		if (!failed || attempt > request.retries) return { contactId: contact.id, ...result, attempts: attempt };
-		await new Promise((resolve) => setTimeout(resolve, 1000));
+		await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
 	}
 }
 
