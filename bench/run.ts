@@ -5,13 +5,13 @@
  * fresh worker process, see worker.ts) against the sandbox (in its own process, see
  * sandbox-child.ts) with injected latency per API call, and the same workflow with the n8n floor
  * (lib/n8n-floor.ts: the node's parameters read through n8n for every item, then exactly the calls
- * the job needs through n8n's request helper) in its place — `--rounds` times each, interleaved
- * with a bare axios script making those calls; the best wall time of each counts, the highest
- * peak RSS too. It prints per case:
- *   calls made (from the sandbox request log), items in/out, wall time, items/s, peak RSS growth,
+ * the job needs through n8n's request helper, one at a time) in its place — `--rounds` times each,
+ * interleaved with a bare axios script making those calls; the median of each figure counts (wall
+ * time, CPU time, peak RSS growth). It prints per case:
+ *   calls made (from the sandbox request log), items in/out, wall time, items/s, CPU time, peak RSS growth,
  *   ×n8n floor = node wall time / n8n floor wall time (what the package adds: the goal),
  *   ×floor     = node wall time / bare axios script wall time (information only),
- *   per-item   = one signed call per item, sequentially, and how many times faster the node is.
+ *   per-item   = one signed call per item, sequentially, and how many times faster the node and the n8n floor are.
  * Then a JSON summary (`BENCH_SUMMARY {...}`), a `KEY RATIOS:` line and the goals (lib/goals.ts):
  * it exits non-zero when one is missed, naming it.
  *
@@ -21,7 +21,8 @@
  *
  * The sandbox's rate limit is raised to 1,000,000 calls/minute for the bench, so that the
  * per-item baseline is not throttled (real Emarsys allows ~1000/minute: there the per-item
- * approach would take at least N/1000 minutes).
+ * approach would take at least N/1000 minutes). The lanes workloads (workloads.ts) answer in
+ * 200 ms a call and meet Emarsys's own limit in their measured runs, each in a fresh window.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -34,11 +35,13 @@ import { checkGoals, GOALS, type CaseResult, type GoalReport, type SubjectFigure
 import { countCalls, SandboxHooks, startSandboxProcess } from './lib/sandbox';
 import { SignedClient } from './lib/signed';
 import type { WorkerArgs, WorkerResult } from './worker';
-import { seedContacts, WORKLOADS, type ExpectedCalls, type OpName } from './workloads';
+import { EMARSYS_RATE_LIMIT_PER_MINUTE, seedContacts, WORKLOADS, type ExpectedCalls, type OpName, type Workload } from './workloads';
 
 const BENCH_RATE_LIMIT = 1_000_000;
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+/** The middle value (of an even count, the lower middle one: a figure some round measured). */
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 const fmtMs = (ms: number) => (ms >= 10_000 ? `${round(ms / 1000, 1)} s` : `${ms} ms`);
 const signedMb = (mb: number) => `${mb < 0 ? '−' : '+'}${Math.abs(mb)} MB`;
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -84,12 +87,14 @@ async function timed(hooks: SandboxHooks, work: () => Promise<unknown>): Promise
 	return { wallMs: Math.round(wallMs), calls: calls.total, callsByEndpoint: calls.byEndpoint };
 }
 
-/** Seed data back, bench rate limit, injected latency. */
-async function prepare(bench: Bench): Promise<void> {
+/** Seed data back, bench rate limit, the workload's latency. */
+async function prepare(bench: Bench, workload: Workload): Promise<void> {
 	await bench.hooks.reset();
 	await bench.hooks.setConfig({ rateLimitPerMinute: BENCH_RATE_LIMIT });
-	await bench.hooks.setFaults({ latencyMs: bench.flags.latency });
+	await bench.hooks.setFaults({ latencyMs: latencyOf(bench, workload) });
 }
+
+const latencyOf = (bench: Bench, workload: Workload) => workload.latencyMs ?? bench.flags.latency;
 
 const callsMatch = (expected: ExpectedCalls, calls: number) =>
 	expected.exact !== undefined ? calls === expected.exact : calls >= expected.min! && calls <= expected.max!;
@@ -101,29 +106,40 @@ function itemsProblem(run: WorkerResult, n: number): string | undefined {
 	if (run.runError) return `run error: ${run.runError}`;
 	if (run.itemsIn !== n || run.itemsOut !== n) return `items in/out ${run.itemsIn}/${run.itemsOut}, expected ${n}/${n}`;
 	if (run.errorItems > 0) return `${run.errorItems} error items, first: ${run.firstError}`;
-	return undefined;
+	return run.orderProblem;
 }
 
-/** One subject's figures over its rounds: best wall time, highest memory, every run checked. */
+/** One subject's figures over its rounds: the median of each, every run checked. */
 function figuresOf(runs: WorkerResult[], expected: ExpectedCalls, n: number): SubjectFigures {
-	const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+	const wallMs = median(runs.map((run) => run.wallMs));
+	const medianRun = runs.find((run) => run.wallMs === wallMs)!;
 	const wrongCalls = runs.find((run) => !callsMatch(expected, run.calls));
 	const problem = runs.map((run) => itemsProblem(run, n)).find((text) => text !== undefined);
 	return {
-		wallMs: best.wallMs,
-		calls: (wrongCalls ?? best).calls,
-		rssGrowthMb: Math.max(...runs.map((run) => run.rss.growthMb)),
+		wallMs,
+		cpuMs: median(runs.map((run) => run.cpuMs)),
+		calls: (wrongCalls ?? medianRun).calls,
+		rssGrowthMb: median(runs.map((run) => run.rss.growthMb)),
 		callsOk: wrongCalls === undefined,
 		itemsOk: problem === undefined,
 		problem,
+		rateLimited: runs.reduce((sum, run) => sum + run.rateLimited, 0),
 		wallMsPerRound: runs.map((run) => run.wallMs),
-		best,
+		cpuMsPerRound: runs.map((run) => run.cpuMs),
+		rssGrowthMbPerRound: runs.map((run) => run.rss.growthMb),
+		median: medianRun,
 	};
+}
+
+/** For a read: whether every round's node output is every round's n8n floor output (undefined: not compared). */
+function sameOutput(workload: Workload, runs: { node: WorkerResult[]; n8nFloor: WorkerResult[] }): boolean | undefined {
+	if (!workload.sameOutput) return undefined;
+	return new Set([...runs.node, ...runs.n8nFloor].map((run) => run.outputDigest)).size === 1;
 }
 
 /**
  * Node, n8n floor and bare script, `rounds` times each, interleaved, so that all three meet the
- * same sandbox state and machine load; the best wall time of each counts (noise only adds time).
+ * same sandbox state and machine load; the median of each counts (the machine may be shared).
  */
 async function measureRounds(bench: Bench, op: OpName, n: number, prefix: string) {
 	const workload = WORKLOADS[op];
@@ -140,9 +156,12 @@ async function measureRounds(bench: Bench, op: OpName, n: number, prefix: string
 			warmup: bench.flags.smoke ? 0 : n <= 10_000 ? n : 1000,
 			warmupPrefix: workload.needsContacts ? prefix : `warmup-${prefix}`,
 			subject,
+			rateLimitPerMinute: workload.lanes ? EMARSYS_RATE_LIMIT_PER_MINUTE : undefined,
 		});
+	// Warm-ups run at the bench's rate limit; a lanes workload's measured runs set Emarsys's own.
 	const fresh = async () => {
-		if (workload.freshStoreEachRun) await prepare(bench);
+		if (workload.freshStoreEachRun) await prepare(bench, workload);
+		else await bench.hooks.setConfig({ rateLimitPerMinute: BENCH_RATE_LIMIT });
 		await bench.hooks.clearLog();
 	};
 	const runs = { node: [] as WorkerResult[], n8nFloor: [] as WorkerResult[], floor: [] as TimedCalls[] };
@@ -153,6 +172,7 @@ async function measureRounds(bench: Bench, op: OpName, n: number, prefix: string
 		runs.n8nFloor.push(await worker('n8nFloor'));
 		await fresh();
 		await bench.client.call('GET', 'settings'); // warm-up: JIT and keep-alive socket, not counted
+		if (workload.lanes) await bench.hooks.setConfig({ rateLimitPerMinute: EMARSYS_RATE_LIMIT_PER_MINUTE, rateLimitWindowSeconds: 60 });
 		runs.floor.push(await timed(bench.hooks, () => workload.floor(bench.client, n, prefix)));
 	}
 	return runs;
@@ -165,7 +185,7 @@ async function perItemBaseline(bench: Bench, op: OpName, n: number, prefix: stri
 	const key = `${baselineOp}@${n}`;
 	if (!bench.flags.baselineSizes.includes(n) || !baseline.perItem) return undefined;
 	if (bench.perItem.has(key)) return bench.perItem.get(key);
-	if (baseline.freshStoreEachRun) await prepare(bench);
+	if (baseline.freshStoreEachRun) await prepare(bench, baseline);
 	const started = Date.now();
 	note(`  per-item baseline for ${baselineOp}, N=${n}: one signed call per item, sequentially…`);
 	const progress = (done: number) => {
@@ -181,7 +201,7 @@ async function perItemBaseline(bench: Bench, op: OpName, n: number, prefix: stri
 async function measureCase(bench: Bench, op: OpName, n: number): Promise<CaseResult> {
 	const workload = WORKLOADS[op];
 	const prefix = `bench-${op.toLowerCase()}-${n}`;
-	await prepare(bench);
+	await prepare(bench, workload);
 	if (workload.needsContacts) {
 		note(`  seeding ${n} contacts for ${op} (not measured)…`);
 		await seedContacts(bench.client, n, prefix);
@@ -191,33 +211,39 @@ async function measureCase(bench: Bench, op: OpName, n: number): Promise<CaseRes
 	const expected = workload.expectedCalls(n);
 	const node = figuresOf(runs.node, expected, n);
 	const n8nFloor = figuresOf(runs.n8nFloor, expected, n);
-	const floor = runs.floor.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+	const floorMs = median(runs.floor.map((run) => run.wallMs));
+	const floor = runs.floor.find((run) => run.wallMs === floorMs)!;
 	const perItem = await perItemBaseline(bench, op, n, prefix);
 	return {
 		op,
 		n,
+		lanes: workload.lanes,
 		expectedCalls: describeExpected(expected),
 		node,
 		n8nFloor,
 		n8nFloorRatio: round(node.wallMs / n8nFloor.wallMs),
+		sameOutput: sameOutput(workload, runs),
 		floor: { ...floor, wallMsPerRound: runs.floor.map((run) => run.wallMs) },
 		floorRatio: round(node.wallMs / floor.wallMs),
 		perItem,
 		perItemRatio: perItem ? round(perItem.wallMs / node.wallMs, 1) : undefined,
+		n8nFloorPerItemRatio: perItem ? round(perItem.wallMs / n8nFloor.wallMs, 1) : undefined,
 	};
 }
 
 function caseLine(r: CaseResult): string {
 	const { node, n8nFloor, floor } = r;
+	const floorWrong = n8nFloor.callsOk && n8nFloor.itemsOk ? '' : `; WRONG: ${n8nFloor.calls} calls, ${n8nFloor.problem ?? 'items ok'}`;
 	return (
 		`${r.op.padEnd(20)} N=${String(r.n).padStart(6)}  calls=${node.calls}${node.callsOk ? '' : ` (EXPECTED ${r.expectedCalls})`}` +
-		`  items in/out=${node.best.itemsIn}/${node.best.itemsOut}${node.problem ? ` (${node.problem})` : ''}` +
-		`  wall=${fmtMs(node.wallMs)}  ${Math.round((r.n / node.wallMs) * 1000)} items/s` +
-		`  peak RSS ${signedMb(node.rssGrowthMb)} (held after GC ${signedMb(node.best.rss.heldAfterGcMb)})` +
-		`  n8n floor=${fmtMs(n8nFloor.wallMs)} ×${r.n8nFloorRatio} (peak RSS ${signedMb(n8nFloor.rssGrowthMb)}${n8nFloor.callsOk && n8nFloor.itemsOk ? '' : `; WRONG: ${n8nFloor.calls} calls, ${n8nFloor.problem ?? 'items ok'}`})` +
+		`  items in/out=${node.median.itemsIn}/${node.median.itemsOut}${node.problem ? ` (${node.problem})` : ''}` +
+		`${node.rateLimited > 0 ? `  429 ×${node.rateLimited}` : ''}${r.sameOutput === false ? '  OUTPUT ≠ n8n floor' : ''}` +
+		`  wall=${fmtMs(node.wallMs)}  ${Math.round((r.n / node.wallMs) * 1000)} items/s  cpu=${fmtMs(node.cpuMs)}` +
+		`  peak RSS ${signedMb(node.rssGrowthMb)} (held after GC ${signedMb(node.median.rss.heldAfterGcMb)})` +
+		`  n8n floor=${fmtMs(n8nFloor.wallMs)} ×${r.n8nFloorRatio} (cpu=${fmtMs(n8nFloor.cpuMs)}, peak RSS ${signedMb(n8nFloor.rssGrowthMb)}${floorWrong})` +
 		`  floor=${fmtMs(floor.wallMs)} (${floor.calls} calls) ×${r.floorRatio} (info)` +
 		`  [rounds: node ${node.wallMsPerRound.join('/')}, n8n floor ${n8nFloor.wallMsPerRound.join('/')}, floor ${floor.wallMsPerRound.join('/')} ms]` +
-		(r.perItem ? `  per-item=${fmtMs(r.perItem.wallMs)} (${r.perItem.calls} calls) → node ${r.perItemRatio}× faster` : '')
+		(r.perItem ? `  per-item=${fmtMs(r.perItem.wallMs)} (${r.perItem.calls} calls) → node ${r.perItemRatio}× faster, n8n floor ${r.n8nFloorPerItemRatio}×` : '')
 	);
 }
 
@@ -226,7 +252,7 @@ function keyRatios(results: CaseResult[], ops: OpName[]): string {
 		const rows = results.filter((r) => r.op === op);
 		const ratios = rows.map((r) => `n8nFloor×${r.n8nFloorRatio} floor×${r.floorRatio}@${r.n}`).join(' ');
 		const perItem = rows.find((r) => r.perItemRatio !== undefined);
-		return `${op} ${ratios}${perItem ? ` perItem×${perItem.perItemRatio}@${perItem.n}` : ''}`;
+		return `${op} ${ratios}${perItem ? ` perItem×${perItem.perItemRatio}(n8nFloor×${perItem.n8nFloorPerItemRatio})@${perItem.n}` : ''}`;
 	});
 	return `KEY RATIOS: ${perOp.join(' | ')}`;
 }
@@ -236,19 +262,21 @@ function printGoals(report: GoalReport, smoke: boolean): void {
 	for (const text of report.missed) log(`GOAL MISSED: ${text}`);
 	const what = smoke
 		? 'calls and items'
-		: `calls, items, ×n8n floor ≤ ${GOALS.n8nFloorRatioMax}, peak RSS ≤ n8n floor + ${GOALS.rssOverN8nFloorMaxMb} MB, per-item ≥ ${GOALS.perItemRatioMin}×`;
+		: `calls, items in order, no 429; lanes off: ×n8n floor ≤ ${GOALS.n8nFloorRatioMax}, peak RSS ≤ n8n floor + ${GOALS.rssOverN8nFloorMaxMb} MB, ` +
+			`per-item ≥ ${GOALS.perItemOfN8nFloorMin}× the n8n floor's; lanes at 200 ms: ×n8n floor ≤ ${GOALS.lanesN8nFloorRatioMax} at N=${GOALS.lanesSize}`;
 	log(report.missed.length === 0 ? `BENCH GOALS MET (${what})` : `BENCH GOALS MISSED: ${report.missed.length} (${what})`);
 }
 
 function header(flags: Flags, url: string, machine: string): void {
 	log(`Emarsys node benchmark${flags.smoke ? ' (smoke: calls and items only)' : ''} — ${new Date().toISOString()} — ${machine}`);
 	log(
-		`sandbox in its own process at ${url}; injected latency ${flags.latency} ms per API call; ` +
-			`sandbox rate limit raised to ${BENCH_RATE_LIMIT.toLocaleString('en')}/min so the per-item baseline is not throttled`,
+		`sandbox in its own process at ${url}; injected latency ${flags.latency} ms per API call (lanes workloads: 200 ms); ` +
+			`sandbox rate limit raised to ${BENCH_RATE_LIMIT.toLocaleString('en')}/min so the per-item baseline is not throttled ` +
+			`(lanes workloads' measured runs: ${EMARSYS_RATE_LIMIT_PER_MINUTE}/min, as Emarsys)`,
 	);
 	log(
 		`ops: ${flags.ops.join(', ')}; sizes: ${flags.sizes.join(', ')}; per-item baseline at: ${flags.baselineSizes.join(', ') || 'none'}; ` +
-			`node, n8n floor and floor ${flags.rounds}× each, interleaved, best wall time counts`,
+			`node, n8n floor and floor ${flags.rounds}× each, interleaved, medians count`,
 	);
 	log('');
 }

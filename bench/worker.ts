@@ -8,6 +8,8 @@
  *   node --expose-gc --import tsx bench/worker.ts '{"op":"get","n":1000,"url":"http://…","prefix":"bench",
  *     "warmup":1000,"warmupPrefix":"bench","subject":"node"}'
  */
+import { createHash } from 'node:crypto';
+
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { EmarsysApi } from '../credentials/EmarsysApi.credentials';
@@ -47,6 +49,8 @@ export interface WorkerArgs {
 	warmupPrefix: string;
 	/** What runs over the N items: the Emarsys node, or the n8n floor with the same parameters. */
 	subject: 'node' | 'n8nFloor';
+	/** The sandbox's rate limit for the measured run, in a fresh window (warm-ups run at the bench's). */
+	rateLimitPerMinute?: number;
 }
 
 export interface WorkerResult {
@@ -57,10 +61,18 @@ export interface WorkerResult {
 	errorItems: number;
 	firstError?: string;
 	runError?: string;
+	/** Set when output item i is not input item i's (paired item, or the contact a read answered). */
+	orderProblem?: string;
+	/** SHA-256 of the output items' JSON, in order: a read's node and n8n floor must agree. */
+	outputDigest: string;
 	wallMs: number;
+	/** CPU time of the process during the run (user + system): steadier than wall time on a shared machine. */
+	cpuMs: number;
 	calls: number;
 	callsByEndpoint: Record<string, number>;
 	nonOkAnswers: number;
+	/** Answers 429 (rate limit) during the run. */
+	rateLimited: number;
 	rss: { baselineMb: number; peakMb: number; growthMb: number; heldAfterGcMb: number };
 }
 
@@ -105,9 +117,11 @@ async function measured(makeInput: () => IDataObject[], run: (inputItems: IDataO
 	const maxRssBefore = process.resourceUsage().maxRSS;
 	rss.start();
 	const inputItems = makeInput();
+	const cpuBefore = process.cpuUsage();
 	const started = process.hrtime.bigint();
 	const result = await run(inputItems);
 	const wallMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+	const cpu = process.cpuUsage(cpuBefore);
 	const memory = rss.stop();
 	// The kernel's high-water mark is exact; use it when it rose during the run.
 	const maxRssAfter = process.resourceUsage().maxRSS;
@@ -118,7 +132,7 @@ async function measured(makeInput: () => IDataObject[], run: (inputItems: IDataO
 	// What stays after a full GC while the run's output is still held (as n8n holds run data).
 	(globalThis as { gc?: () => void }).gc?.();
 	const heldAfterGcMb = mb(process.memoryUsage.rss() - memory.baselineMb * 1024 * 1024);
-	return { itemsIn: inputItems.length, result, wallMs, rss: { ...memory, heldAfterGcMb } };
+	return { inputItems, result, wallMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), rss: { ...memory, heldAfterGcMb } };
 }
 
 async function main(): Promise<void> {
@@ -126,35 +140,55 @@ async function main(): Promise<void> {
 	const hooks = new SandboxHooks(args.url);
 	const run = harnessFor(args);
 	await warmUp(run, args);
+	// A fresh rate-limit window (setting the window resets the counters).
+	if (args.rateLimitPerMinute) await hooks.setConfig({ rateLimitPerMinute: args.rateLimitPerMinute, rateLimitWindowSeconds: 60 });
 
 	const seqBefore = await hooks.lastSeq();
-	const { itemsIn, result, wallMs, rss } = await measured(
+	const { inputItems, result, ...measures } = await measured(
 		() => WORKLOADS[args.op].inputItems(args.n, args.prefix),
-		(inputItems) => run(args.prefix, inputItems),
+		(items) => run(args.prefix, items),
 	);
 	const calls = countCalls(await hooks.log(seqBefore));
-	process.stdout.write(`BENCH_RESULT ${JSON.stringify(summarise(args, itemsIn, result, { wallMs, rss, calls }))}\n`);
+	process.stdout.write(`BENCH_RESULT ${JSON.stringify(summarise(args, inputItems, result, { ...measures, calls }))}\n`);
+}
+
+/** Where the output leaves input order: item i must pair with input i and, for a read, answer it. */
+function orderProblemOf(args: WorkerArgs, inputItems: IDataObject[], result: RunResult): string | undefined {
+	const { answers } = WORKLOADS[args.op];
+	if (result.items.length !== inputItems.length) return undefined; // items in ≠ out is reported as such
+	const i = result.items.findIndex((item, index) => {
+		const paired = Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem;
+		const pairedIndex = typeof paired === 'number' ? paired : paired?.item;
+		return pairedIndex !== index || (answers !== undefined && !answers(inputItems[index], item.json));
+	});
+	return i < 0 ? undefined : `output item ${i} is not input item ${i}'s answer (paired item ${JSON.stringify(result.items[i].pairedItem)})`;
 }
 
 function summarise(
 	args: WorkerArgs,
-	itemsIn: number,
+	inputItems: IDataObject[],
 	result: RunResult,
-	measures: Pick<WorkerResult, 'wallMs' | 'rss'> & { calls: ReturnType<typeof countCalls> },
+	measures: Pick<WorkerResult, 'wallMs' | 'cpuMs' | 'rss'> & { calls: ReturnType<typeof countCalls> },
 ): WorkerResult {
 	const errorItems = result.items.filter((item) => item.json.error !== undefined || item.error !== undefined);
+	const digest = createHash('sha256');
+	for (const item of result.items) digest.update(JSON.stringify(item.json));
 	return {
 		op: args.op,
 		n: args.n,
-		itemsIn,
+		itemsIn: inputItems.length,
 		itemsOut: result.items.length,
 		errorItems: errorItems.length,
 		firstError: errorItems[0] ? String(errorItems[0].json.error ?? errorItems[0].error?.message) : undefined,
 		runError: result.error ? result.error.message : undefined,
+		orderProblem: orderProblemOf(args, inputItems, result),
+		outputDigest: digest.digest('hex'),
 		wallMs: measures.wallMs,
+		cpuMs: measures.cpuMs,
 		calls: measures.calls.total,
 		callsByEndpoint: measures.calls.byEndpoint,
 		nonOkAnswers: measures.calls.nonOk,
+		rateLimited: measures.calls.rateLimited,
 		rss: measures.rss,
 	};
 }

@@ -4,18 +4,33 @@
  *    parameters the node reads per item, which the n8n floor (lib/n8n-floor.ts) reads too;
  *  - `floor`: exactly the calls the job needs at Emarsys's limit of 1000 keys / contacts / events
  *    per call (ceil(N/1000) calls, plus — for choice labels — the same metadata calls the node
- *    needs), with the same request bodies; made by a bare axios script and by the n8n floor;
+ *    needs), with the same request bodies, one at a time, and the same output as the node's for a
+ *    read (choice values labelled too); made by a bare axios script and by the n8n floor;
  *  - `perItem`: what a user would do without this node — one signed call per item, sequentially
  *    (as n8n's HTTP Request node does by default, fed one item at a time).
+ *
+ * Two kinds of workload (`lanes`): the cost workloads run the node with Concurrent Requests at 1
+ * (`concurrentRequests: 1`, lanes off: like for like with the sequential n8n floor) at the
+ * bench's latency (20 ms); the lanes workloads (`…200ms`) run the node with its default
+ * Concurrent Requests against an API answering in 200 ms, at Emarsys's own rate limit.
  */
 import type { IDataObject, INodeParameterResourceLocator, INodeParameters } from 'n8n-workflow';
 
 import { SEED_FIELDS } from '../sandbox/seed';
 import type { EmarsysCaller } from './lib/signed';
 
-export type OpName = 'upsert' | 'upsertAutoMap' | 'get' | 'getWithChoiceLabels' | 'trigger';
+export type OpName = 'upsert' | 'upsertAutoMap' | 'get' | 'getWithChoiceLabels' | 'trigger' | 'get200ms' | 'upsertAutoMap200ms';
 
-export const ALL_OPS: OpName[] = ['upsert', 'upsertAutoMap', 'get', 'getWithChoiceLabels', 'trigger'];
+export const ALL_OPS: OpName[] = ['upsert', 'upsertAutoMap', 'get', 'getWithChoiceLabels', 'trigger', 'get200ms', 'upsertAutoMap200ms'];
+
+/**
+ * The cost workloads compare the node with the sequential n8n floor like for like: lanes off, and
+ * account metadata (field list, choice lists) fetched in every run, as the floor fetches it.
+ */
+const LANES_OFF = { concurrentRequests: 1, metadataCacheSeconds: 0 };
+
+/** Emarsys's documented limit per API user: the lanes workloads' measured runs meet it. */
+export const EMARSYS_RATE_LIMIT_PER_MINUTE = 1000;
 
 export const BATCH = 1000;
 
@@ -71,6 +86,13 @@ export interface ExpectedCalls {
 
 export interface Workload {
 	op: OpName;
+	/**
+	 * The node runs with its default Concurrent Requests (parallel lanes) against a 200 ms API, at
+	 * Emarsys's rate limit; otherwise with `concurrentRequests: 1` at the bench's latency.
+	 */
+	lanes: boolean;
+	/** Injected latency per API call, when the workload fixes it (else `--latency`). */
+	latencyMs?: number;
 	/** Contacts must exist before the run (get, getWithChoiceLabels, trigger). */
 	needsContacts: boolean;
 	/** The store is reset before each measured run (upsert: every run creates the same contacts). */
@@ -92,6 +114,10 @@ export interface Workload {
 	/** One signed call per item. Absent when `perItemAs` names a workload whose baseline makes the same calls. */
 	perItem?(client: EmarsysCaller, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
 	perItemAs?: OpName;
+	/** A read: the node's output must be the n8n floor's, item for item (checked by digest). */
+	sameOutput: boolean;
+	/** Whether output item `i` answers input item `i` (a read: the contact asked for). */
+	answers?(input: IDataObject, output: IDataObject): boolean;
 }
 
 function chunks<T>(list: T[], size = BATCH): T[][] {
@@ -117,6 +143,8 @@ export async function seedContacts(client: EmarsysCaller, n: number, prefix: str
 
 const upsert: Workload = {
 	op: 'upsert',
+	lanes: false,
+	sameOutput: false,
 	needsContacts: false,
 	freshStoreEachRun: true,
 	inputItems: (n, prefix) =>
@@ -142,6 +170,7 @@ const upsert: Workload = {
 			],
 		},
 		createIfMissing: true,
+		options: LANES_OFF,
 	}),
 	reads: ['keyId', 'contactId', 'columns.mappingMode', 'columns.value', 'createIfMissing'],
 	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) PUT contact' }),
@@ -171,6 +200,8 @@ const upsert: Workload = {
  */
 const upsertAutoMap: Workload = {
 	op: 'upsertAutoMap',
+	lanes: false,
+	sameOutput: false,
 	needsContacts: false,
 	freshStoreEachRun: true,
 	inputItems: (n, prefix) =>
@@ -181,6 +212,7 @@ const upsertAutoMap: Workload = {
 		keyId: '3',
 		columns: { mappingMode: 'autoMapInputData', value: null, matchingColumns: [], schema: [] },
 		createIfMissing: true,
+		options: LANES_OFF,
 	}),
 	// In automatic mapping the item itself is the data: the node reads no `columns.value`.
 	reads: ['keyId', 'contactId', 'columns.mappingMode', 'createIfMissing'],
@@ -192,64 +224,111 @@ const upsertAutoMap: Workload = {
 	perItemAs: 'upsert',
 };
 
-function getWorkload(op: 'get' | 'getWithChoiceLabels'): Workload {
-	const fields = op === 'get' ? GET_FIELDS : LABEL_FIELDS;
-	const metadata = op === 'get' ? 0 : 1;
-	const maxChoiceCalls = op === 'get' ? 0 : LABEL_SINGLE_CHOICE.length + LABEL_MULTI_CHOICE.length;
+/** Choice ID → label of each labelled field: one call per single-choice field, one for the multi-choice one. */
+async function choiceLists(client: EmarsysCaller): Promise<Map<string, Map<string, string>>> {
+	const labelsOf = (choices: unknown) => new Map((choices as Array<{ id: unknown; choice: string }>).map((c) => [String(c.id), c.choice]));
+	const labels = new Map<string, Map<string, string>>();
+	for (const id of LABEL_SINGLE_CHOICE) labels.set(id, labelsOf((await client.call('GET', `field/${id}/choice/translate/en`)).data));
+	const multi = (await client.call('GET', 'field/choices', undefined, { fields: LABEL_MULTI_CHOICE.join(','), language: 'en' })).data as IDataObject;
+	for (const id of LABEL_MULTI_CHOICE) labels.set(id, labelsOf(multi[id]));
+	return labels;
+}
+
+/** Replaces the choice IDs of the rows by their labels, as the node outputs them (a multi-choice value becomes a list). */
+async function labelChoices(client: EmarsysCaller, rows: IDataObject[]): Promise<void> {
+	const labels = await choiceLists(client);
+	for (const row of rows) {
+		for (const id of LABEL_SINGLE_CHOICE) row[id] = labels.get(id)!.get(String(row[id])) ?? row[id];
+		for (const id of LABEL_MULTI_CHOICE) row[id] = String(row[id]).split(',').map((choiceId) => labels.get(id)!.get(choiceId) ?? choiceId);
+	}
+}
+
+/** One getdata call per item; with labels, the metadata fetched once first (the fairest baseline). */
+function perItemGet(fields: string[], withLabels: boolean): Workload['perItem'] {
+	return async (client, n, prefix, progress) => {
+		if (withLabels) {
+			await client.call('GET', 'field/translate/en');
+			await choiceLists(client);
+		}
+		for (let i = 0; i < n; i++) {
+			await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: [email(prefix, i)], fields });
+			progress(i + 1);
+		}
+	};
+}
+
+/** get and getWithChoiceLabels with lanes off; get200ms: get with the node's default lanes, at 200 ms a call. */
+function getWorkload(op: 'get' | 'getWithChoiceLabels' | 'get200ms'): Workload {
+	const withLabels = op === 'getWithChoiceLabels';
+	const lanes = op === 'get200ms';
+	const fields = withLabels ? LABEL_FIELDS : GET_FIELDS;
+	const maxChoiceCalls = withLabels ? LABEL_SINGLE_CHOICE.length + LABEL_MULTI_CHOICE.length : 0;
 	return {
 		op,
+		lanes,
+		latencyMs: lanes ? 200 : undefined,
+		sameOutput: true,
+		answers: (input, output) => output['3'] === input.email,
 		needsContacts: true,
 		freshStoreEachRun: false,
 		inputItems: (n, prefix) => range(n).map((i) => ({ email: email(prefix, i) })),
 		parameters: () => ({
 			resource: 'contact',
-			operation: op,
+			operation: withLabels ? 'getWithChoiceLabels' : 'get',
 			keyId: '3',
 			contactId: '={{ $json.email }}',
 			fields,
+			...(lanes ? {} : { options: LANES_OFF }),
 		}),
 		reads: ['keyId', 'contactId', 'fields', 'options'],
 		expectedCalls: (n) =>
-			op === 'get'
-				? { exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) POST contact/getdata' }
-				: {
-						min: Math.ceil(n / BATCH) + metadata,
-						max: Math.ceil(n / BATCH) + metadata + maxChoiceCalls,
+			withLabels
+				? {
+						min: Math.ceil(n / BATCH) + 1,
+						max: Math.ceil(n / BATCH) + 1 + maxChoiceCalls,
 						rule: `ceil(N/1000) getdata + 1 field list + at most ${maxChoiceCalls} choice-list calls (${LABEL_SINGLE_CHOICE.length} single-choice fields, 1 call for the multi-choice one)`,
-					},
+					}
+				: { exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) POST contact/getdata' },
 		floor: async (client, n, prefix) => {
-			if (op === 'getWithChoiceLabels') {
-				await client.call('GET', 'field/translate/en');
-			}
+			// The field list tells the node which fields are choice fields (the bench knows them).
+			if (withLabels) await client.call('GET', 'field/translate/en');
 			const rows: IDataObject[] = [];
 			for (const part of chunks(range(n))) {
 				const answer = await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: part.map((i) => email(prefix, i)), fields });
 				const result = (answer.data as { result?: unknown } | undefined)?.result;
 				if (Array.isArray(result)) rows.push(...(result as IDataObject[]));
 			}
-			if (op === 'getWithChoiceLabels') {
-				for (const id of LABEL_SINGLE_CHOICE) await client.call('GET', `field/${id}/choice/translate/en`);
-				await client.call('GET', 'field/choices', undefined, { fields: LABEL_MULTI_CHOICE.join(','), language: 'en' });
-			}
+			if (withLabels) await labelChoices(client, rows);
 			return rows;
 		},
-		perItem: async (client, n, prefix, progress) => {
-			if (op === 'getWithChoiceLabels') {
-				// A user without the node would fetch the labels once too (fairest possible baseline).
-				await client.call('GET', 'field/translate/en');
-				for (const id of LABEL_SINGLE_CHOICE) await client.call('GET', `field/${id}/choice/translate/en`);
-				await client.call('GET', 'field/choices', undefined, { fields: LABEL_MULTI_CHOICE.join(','), language: 'en' });
-			}
-			for (let i = 0; i < n; i++) {
-				await client.call('POST', 'contact/getdata', { keyId: '3', keyValues: [email(prefix, i)], fields });
-				progress(i + 1);
-			}
-		},
+		// At 200 ms a call, one call per item would take hours: no baseline for the lanes workload.
+		perItem: lanes ? undefined : perItemGet(fields, withLabels),
 	};
 }
 
+/**
+ * upsertAutoMap with the node's default options, at 200 ms a call (no per-item baseline: hours).
+ * The node keeps the field list from its warm-up runs (its metadata cache, as in a long-running
+ * n8n): the job is the upsert calls alone, for the node and the floors.
+ */
+const upsertAutoMap200ms: Workload = {
+	...upsertAutoMap,
+	op: 'upsertAutoMap200ms',
+	lanes: true,
+	latencyMs: 200,
+	parameters: () => {
+		const { options: _lanesOff, ...parameters } = upsertAutoMap.parameters();
+		return parameters;
+	},
+	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) PUT contact (the field list kept from the warm-up runs)' }),
+	floor: async (client, n, prefix) => await upsert.floor(client, n, prefix),
+	perItemAs: undefined,
+};
+
 const trigger: Workload = {
 	op: 'trigger',
+	lanes: false,
+	sameOutput: false,
 	needsContacts: true,
 	freshStoreEachRun: false,
 	inputItems: (n, prefix) => range(n).map((i) => ({ email: email(prefix, i), orderId: `A-${i}`, total: (i % 100) + 0.5 })),
@@ -260,6 +339,7 @@ const trigger: Workload = {
 		keyId: '3',
 		contactId: '={{ $json.email }}',
 		eventData: '={{ { order_id: $json.orderId, total: $json.total } }}',
+		options: LANES_OFF,
 	}),
 	reads: ['eventId', 'keyId', 'contactId', 'eventData', 'options'],
 	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) POST event/{id}/trigger' }),
@@ -294,4 +374,6 @@ export const WORKLOADS: Record<OpName, Workload> = {
 	get: getWorkload('get'),
 	getWithChoiceLabels: getWorkload('getWithChoiceLabels'),
 	trigger,
+	get200ms: getWorkload('get200ms'),
+	upsertAutoMap200ms,
 };

@@ -50,8 +50,27 @@ export function addField(f: SeedField): void {
 	register(f);
 }
 
-/** Forgets the fields created through the API (the seed fields stay). */
+/**
+ * Choice labels changed as an account admin changes them in the Emarsys UI (test hook
+ * `PUT /__sandbox/choices`): field ID:choice ID → new English label. Shared like createdFields.
+ */
+const renamedChoices = new Map<string, string>();
+
+export function renameChoice(fieldId: number, choiceId: string, label: string): boolean {
+	const f = byId.get(fieldId);
+	if (!f?.choices?.some((c) => String(c.id) === choiceId)) return false;
+	renamedChoices.set(`${fieldId}:${choiceId}`, label);
+	return true;
+}
+
+/** The English label of a choice, as renamed or as seeded. */
+export function choiceLabel(f: SeedField, choice: { id: number | string; choice: string }): string {
+	return renamedChoices.get(`${f.id}:${choice.id}`) ?? choice.choice;
+}
+
+/** Forgets the fields created through the API and the renamed choices (the seed fields stay). */
 export function resetCreatedFields(): void {
+	renamedChoices.clear();
 	for (const f of createdFields) {
 		byId.delete(f.id);
 		byStringId.delete(f.string_id.toLowerCase());

@@ -6,6 +6,7 @@
  * (free ports, temporary user folder), so both run exactly the same setup code.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -36,6 +37,32 @@ export const REAL_CREDENTIAL_NAMES = {
 	wsse: 'Emarsys account (WSSE)',
 	oidc: 'Emarsys account (OpenID Connect)',
 } as const;
+
+/**
+ * The n8n credentials that protect the demo endpoints (fixed ids: the demo workflows reference
+ * them). The chatbot's Webhook asks for a header with a shared secret (Header Auth), the MCP
+ * Server Trigger for `Authorization: Bearer <token>` (Bearer Auth). Imported into another n8n,
+ * which lacks these credentials, both endpoints refuse every call until a credential is chosen.
+ */
+export const ENDPOINT_CREDENTIALS = {
+	chatbot: { id: 'chatbotWebhookSecret1', name: 'Chatbot webhook secret', type: 'httpHeaderAuth' },
+	mcp: { id: 'emarsysMcpToken1', name: 'MCP client token', type: 'httpBearerAuth' },
+} as const;
+/** The header a chatbot platform sends with each webhook call (a custom header, value = the secret). */
+export const CHATBOT_SECRET_HEADER = 'X-Chatbot-Secret';
+const ENDPOINT_SECRETS_FILE = 'demo-endpoint-secrets.json';
+
+/** The secrets of the demo endpoints of one user folder. */
+export interface EndpointSecrets {
+	chatbotSecret: string;
+	mcpToken: string;
+}
+
+/** What a caller sends to each protected demo endpoint: header name → value. */
+export interface EndpointAuthHeaders {
+	chatbot: Record<string, string>;
+	mcp: Record<string, string>;
+}
 
 export const DEMO_WORKFLOW_FILE = path.join(PROJECT_DIR, 'demo', 'chatbot-workflow.json');
 export const DEMO_WEBHOOK_PATH = 'chatbot-message';
@@ -117,6 +144,8 @@ export interface RunningStack {
 	n8nLogFile: string;
 	/** Paths of the demo webhooks that are active in this run. */
 	webhookPaths: string[];
+	/** The headers that open the demo endpoints of this user folder (they hold its secrets). */
+	authHeaders: EndpointAuthHeaders;
 	/** The MCP demo's endpoint (Streamable HTTP), when it was asked for and is active. */
 	mcpUrl?: string;
 	/** The Emarsys Trigger demo's production URL, when it was asked for and is active. */
@@ -366,6 +395,41 @@ export function credentialsForImport(
 	return out;
 }
 
+/**
+ * The secrets of the demo endpoints of a user folder: generated at random the first time and kept
+ * in the folder (readable by its owner only), so that a restart keeps what clients were given.
+ */
+export function endpointSecrets(userFolder: string): EndpointSecrets {
+	const file = path.join(userFolder, ENDPOINT_SECRETS_FILE);
+	if (fs.existsSync(file)) {
+		const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { chatbotSecret?: unknown; mcpToken?: unknown };
+		if (typeof kept.chatbotSecret === 'string' && kept.chatbotSecret && typeof kept.mcpToken === 'string' && kept.mcpToken) {
+			return { chatbotSecret: kept.chatbotSecret, mcpToken: kept.mcpToken };
+		}
+		throw new StackError(`${file} is damaged: delete it, and npm start makes new secrets`);
+	}
+	const secrets = { chatbotSecret: randomBytes(24).toString('base64url'), mcpToken: randomBytes(24).toString('base64url') };
+	fs.writeFileSync(file, JSON.stringify(secrets) + '\n', { mode: 0o600 });
+	return secrets;
+}
+
+/** The chatbot sends its secret in its own header; an MCP client sends the token as a Bearer token. */
+export function authHeadersFor(secrets: EndpointSecrets): EndpointAuthHeaders {
+	return {
+		chatbot: { [CHATBOT_SECRET_HEADER]: secrets.chatbotSecret },
+		mcp: { Authorization: `Bearer ${secrets.mcpToken}` },
+	};
+}
+
+/** The credentials of the demo endpoints, in import:credentials' format (Header Auth: name + value; Bearer Auth: token). */
+export function endpointCredentialsForImport(secrets: EndpointSecrets): object[] {
+	const { chatbot, mcp } = ENDPOINT_CREDENTIALS;
+	return [
+		{ ...chatbot, data: { name: CHATBOT_SECRET_HEADER, value: secrets.chatbotSecret } },
+		{ ...mcp, data: { token: secrets.mcpToken } },
+	];
+}
+
 export interface WorkflowJson {
 	id?: string;
 	name: string;
@@ -394,7 +458,7 @@ export function loadDemoWorkflow(): WorkflowJson {
 /** The MCP demo, on the WSSE credential, or on the OpenID Connect one when there is no WSSE login. */
 export function loadMcpWorkflow(target: EmarsysTarget): WorkflowJson {
 	const workflow = JSON.parse(fs.readFileSync(MCP_WORKFLOW_FILE, 'utf8')) as WorkflowJson;
-	if (!target.wsse) for (const node of workflow.nodes) if (node.credentials) useOidcCredential(node);
+	if (!target.wsse) for (const node of workflow.nodes) if (node.credentials?.emarsysApi) useOidcCredential(node);
 	return workflow;
 }
 
@@ -674,6 +738,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 	try {
 		fs.mkdirSync(options.userFolder, { recursive: true });
 		if ((options.communityPackage ?? 'link') === 'link') prepareUserFolder(options.userFolder);
+		const secrets = endpointSecrets(options.userFolder);
 		const withDemo = options.importWorkflows !== 'never';
 		const env = n8nEnvironment(options, path.dirname(runtime.nodeBin), n8nVersion);
 		const n8nUrl = `http://localhost:${options.n8nPort}`;
@@ -683,8 +748,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-import-'));
 			try {
 				const credentialsFile = path.join(importDir, 'credentials.json');
-				fs.writeFileSync(credentialsFile, JSON.stringify(credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES, options.triggerDemo ? sandbox?.credentials.webhookSecret : undefined)), { mode: 0o600 });
-				log('Importing the Emarsys credentials into n8n');
+				const credentials = [
+					...credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES, options.triggerDemo ? sandbox?.credentials.webhookSecret : undefined),
+					...endpointCredentialsForImport(secrets),
+				];
+				fs.writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+				log('Importing the Emarsys credentials and the secrets of the demo endpoints into n8n');
 				runCli(runtime.nodeBin, runtime.n8nBin, ['import:credentials', `--input=${credentialsFile}`], env, 'credentials');
 			} finally {
 				fs.rmSync(importDir, { recursive: true, force: true });
@@ -759,6 +828,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			n8nPid: n8n.pid,
 			n8nLogFile,
 			webhookPaths: activePaths,
+			authHeaders: authHeadersFor(secrets),
 			mcpUrl,
 			triggerUrl,
 			exited: n8n.exited,

@@ -325,6 +325,8 @@ export interface RunningQueueStack {
 	workers: RunningWorker[];
 	redis: RunningRedis;
 	postgres: RunningPostgres;
+	/** The N8N_ENCRYPTION_KEY every process of this stack shares (another key cannot read its database). */
+	encryptionKey: string;
 	/** Temporary folder holding every data folder of this stack. */
 	baseDir: string;
 	/** Starts worker `index` again (after it was killed), with the same user folder. */
@@ -358,7 +360,8 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Runni
 			startRedis(path.join(baseDir, 'redis')).then((r) => (started.redis = r)),
 			startPostgres(path.join(baseDir, 'postgres')).then((p) => (started.postgres = p)),
 		]);
-		const env = { ...queueModeEnv(redis, postgres, randomBytes(24).toString('hex')), ...options.env };
+		const encryptionKey = randomBytes(24).toString('hex');
+		const env = { ...queueModeEnv(redis, postgres, encryptionKey), ...options.env };
 		const n8nPort = await freePort();
 		let brokerPort = await freePort();
 		while (brokerPort === n8nPort) brokerPort = await freePort();
@@ -389,6 +392,7 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Runni
 			workers: started.workers,
 			redis,
 			postgres,
+			encryptionKey,
 			baseDir,
 			restartWorker: async (index) => {
 				const old = started.workers[index];

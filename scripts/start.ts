@@ -1,7 +1,8 @@
 /**
  * `npm start`: the Emarsys sandbox + a real n8n 2.x with this package, the demo credentials, the
  * active chatbot demo workflow and the MCP demo (Emarsys tools for AI agents), on
- * http://localhost:5678. Ctrl-C stops everything.
+ * http://localhost:5678. Both demo endpoints ask for a secret of this user folder (header / Bearer
+ * token, see scripts/n8n-stack.ts); the lines printed at the end carry it. Ctrl-C stops everything.
  *
  * Environment (all optional):
  *   N8N_PORT (5678), N8N_RUNNERS_BROKER_PORT (5679), EMARSYS_SANDBOX_PORT (8089),
@@ -32,6 +33,9 @@ function intEnv(name: string, fallback: number): number {
 	}
 	return n;
 }
+
+/** Headers as written on a command line: `Name: value`. */
+const headerLines = (headers: Record<string, string>) => Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
 
 async function main(): Promise<void> {
 	const n8nPort = intEnv('N8N_PORT', 5678);
@@ -99,15 +103,22 @@ async function main(): Promise<void> {
 			'  Send the demo workflow a chatbot message:',
 			'',
 			`  curl -s -X POST ${stack.webhookUrl(webhookPath)} -H 'Content-Type: application/json' \\`,
+			...headerLines(stack.authHeaders.chatbot).map((header) => `    -H '${header}' \\`),
 			`    -d '{"email":"nora.new@example.com","firstName":"Nora","emailFormat":"2"}'`,
 			'',
 		);
 	}
 	if (stack.mcpUrl) {
+		const [mcpHeader] = headerLines(stack.authHeaders.mcp);
 		lines.push(
 			'  AI agents: the Emarsys tools over MCP (Streamable HTTP, see README "Use it from an AI agent"):',
 			'',
 			`  ${stack.mcpUrl}`,
+			`  with the header  ${mcpHeader}`,
+			'',
+			'  From a client that starts local MCP servers only (Claude Desktop, for one):',
+			'',
+			`  npx mcp-remote ${stack.mcpUrl} --header "${mcpHeader}"`,
 			'',
 		);
 	}

@@ -1,14 +1,14 @@
 /** Command-line flags of `npm run bench` (see bench/run.ts for what each figure means). */
-import { ALL_OPS, type OpName } from '../workloads';
+import { ALL_OPS, WORKLOADS, type OpName } from '../workloads';
 
 export interface Flags {
 	sizes: number[];
-	/** Injected latency per API call, in ms. */
+	/** Injected latency per API call, in ms (the lanes workloads fix theirs at 200 ms). */
 	latency: number;
 	ops: OpName[];
 	/** Sizes at which the per-item baseline runs (one signed call per item: minutes at 10,000). */
 	baselineSizes: number[];
-	/** Node and floors each run this many times, interleaved; the best wall time of each counts. */
+	/** Node and floors each run this many times, interleaved; the median of each figure counts. */
 	rounds: number;
 	/** Calls and items only: no warm-up, no per-item baseline, no timing goals (CI). */
 	smoke: boolean;
@@ -18,7 +18,8 @@ export interface Flags {
 export const USAGE =
 	'npm run bench -- [--sizes 10000,100000] [--latency 20] [--ops ' +
 	`${ALL_OPS.join(',')}] [--baseline-sizes 10000|none] [--rounds 3] [--smoke] [--out FILE]\n` +
-	'  --smoke: checks calls and items only (sizes 1000, 1 round, no warm-up, no per-item baseline, no timing goals)\n';
+	'  --smoke: checks calls and items only (sizes 1000, 1 round, no warm-up, no per-item baseline, no timing goals;\n' +
+	'           cost workloads only: the lanes workloads count on the warm-up runs, whose field list the node keeps)\n';
 
 function positiveIntegers(flag: string, text: string): number[] {
 	return text.split(',').map((part) => {
@@ -62,10 +63,12 @@ export function parseFlags(argv: string[]): Flags {
 		} else throw new Error(`unknown flag ${flag} (see --help)`);
 	}
 	const smoke = given.smoke ?? false;
+	const lanes = (given.ops ?? []).filter((op) => WORKLOADS[op].lanes);
+	if (smoke && lanes.length > 0) throw new Error(`--smoke runs no warm-up, which ${lanes.join(', ')} count on (see --help)`);
 	return {
 		sizes: given.sizes ?? (smoke ? [1000] : [10_000, 100_000]),
 		latency: given.latency ?? 20,
-		ops: given.ops ?? [...ALL_OPS],
+		ops: given.ops ?? ALL_OPS.filter((op) => !smoke || !WORKLOADS[op].lanes),
 		baselineSizes: smoke ? [] : (given.baselineSizes ?? [10_000]),
 		rounds: given.rounds ?? (smoke ? 1 : 3),
 		smoke,

@@ -66,7 +66,8 @@ export class SandboxHooks {
 		await this.hook('PUT', 'faults', faults);
 	}
 
-	async setConfig(config: { rateLimitPerMinute?: number }): Promise<void> {
+	/** Setting `rateLimitWindowSeconds` also starts a fresh rate-limit window. */
+	async setConfig(config: { rateLimitPerMinute?: number; rateLimitWindowSeconds?: number }): Promise<void> {
 		await this.hook('PUT', 'config', config);
 	}
 
@@ -90,16 +91,18 @@ export class SandboxHooks {
 }
 
 /** API calls in a log slice, by `METHOD path` (query strings are not part of `path`). */
-export function countCalls(entries: LogEntry[]): { total: number; byEndpoint: Record<string, number>; nonOk: number } {
+export function countCalls(entries: LogEntry[]): { total: number; byEndpoint: Record<string, number>; nonOk: number; rateLimited: number } {
 	const byEndpoint: Record<string, number> = {};
 	let total = 0;
 	let nonOk = 0;
+	let rateLimited = 0;
 	for (const entry of entries) {
 		if (!entry.path.startsWith('/api/')) continue;
 		total++;
 		if (entry.status !== 200 || (entry.replyCode !== undefined && entry.replyCode !== 0)) nonOk++;
+		if (entry.status === 429) rateLimited++;
 		const key = `${entry.method} ${entry.path.replace(/^\/api\/v[23]\//, '').replace(/\/+$/, '')}`;
 		byEndpoint[key] = (byEndpoint[key] ?? 0) + 1;
 	}
-	return { total, byEndpoint, nonOk };
+	return { total, byEndpoint, nonOk, rateLimited };
 }

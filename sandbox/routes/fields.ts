@@ -22,7 +22,7 @@
  *    400 10001 "Missing parameter: fields".
  */
 import { LANGUAGE_CODES, type SeedField } from '../seed';
-import { allFields, findField, isMultiChoice } from '../schema';
+import { allFields, choiceLabel, findField, isMultiChoice } from '../schema';
 import { fail, ok, type Reply, type RouteContext } from '../http';
 
 function checkLang(lang: string): Reply | undefined {
@@ -43,7 +43,7 @@ function choiceItems(f: SeedField, lang: string) {
 	return (f.choices ?? []).map((c) => {
 		const item: { id: string; choice: string; bit_position?: number } = {
 			id: String(c.id),
-			choice: (lang !== 'en' && c.translations?.[lang]) || c.choice,
+			choice: (lang !== 'en' && c.translations?.[lang]) || choiceLabel(f, c),
 		};
 		if (multi) item.bit_position = c.bit_position;
 		return item;

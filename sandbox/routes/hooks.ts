@@ -23,6 +23,9 @@
  *                                                 holds only the given permissions (see
  *                                                 permissions.ts); the answer never echoes the secret;
  *                                                 a reset removes added users
+ *   PUT    /__sandbox/choices                     { fieldId, choiceId, choice } renames a choice (its
+ *                                                 English label), as an admin does in the Emarsys
+ *                                                 UI; a reset undoes it
  *   POST   /__sandbox/webhook/fire                { url, count?, token?, fieldIds?, eventData?, scenario?,
  *                                                   timeoutSeconds?, retries? }
  *                                                 plays an Emarsys program whose contacts reach a
@@ -33,6 +36,7 @@
  *                                                 -> { calls: [{ contactId, status, answer, ms, attempts }] }
  */
 import { expandPermissions } from '../permissions';
+import { renameChoice } from '../schema';
 import type { SandboxState } from '../state';
 import { fireWebhook, parseFireRequest } from '../webhook';
 
@@ -139,6 +143,14 @@ export async function handleHook(
 				return { status: 200, body: state.config };
 			}
 			return notAllowed;
+		case 'choices': {
+			if (method !== 'PUT') return notAllowed;
+			const o = (body ?? {}) as { fieldId?: unknown; choiceId?: unknown; choice?: unknown };
+			if (typeof o.choice !== 'string' || !renameChoice(Number(o.fieldId), String(o.choiceId), o.choice)) {
+				return { status: 400, body: { error: 'Needs fieldId and choiceId of an existing choice, and choice (the new label)' } };
+			}
+			return { status: 200, body: { ok: true } };
+		}
 		case 'users':
 			if (method !== 'POST') return notAllowed;
 			return addUser(state, body);

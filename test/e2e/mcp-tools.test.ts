@@ -4,6 +4,7 @@
  * Server Trigger, lists the Emarsys tools and calls them against the sandbox. No language model
  * is needed: the test plays the agent and fills in the arguments itself.
  */
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,8 +12,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 import type { LogEntry } from '../../sandbox/index';
 import { SEED_CONTACTS, SEED_FIELDS } from '../../sandbox/seed';
-import { MCP_PATH } from '../../scripts/n8n-stack';
-import { clearSandboxLog, sandboxContacts, sandboxLog, startE2eStack, type E2eStack } from './stack';
+import { DEMO_WORKFLOW_FILE, MCP_PATH, MCP_WORKFLOW_FILE, endpointSecrets, type WorkflowJson } from '../../scripts/n8n-stack';
+import { clearSandboxLog, restLogin, sandboxContacts, sandboxLog, startE2eStack, type E2eStack } from './stack';
 
 /** The event the trigger tool fires, as fixed in the workflow. */
 const EVENT_ID = 1001;
@@ -22,13 +23,15 @@ const labelOf = (fieldId: number, choiceId: number) =>
 
 let stack: E2eStack;
 let client: Client;
+let transport: StreamableHTTPClientTransport;
 /** Every text a tool call answered, for the check that no secret and no stack trace leaks. */
 const answers: string[] = [];
 
 beforeAll(async () => {
 	stack = await startE2eStack({ mcpDemo: true });
 	client = new Client({ name: 'emarsys-e2e-agent', version: '1.0.0' });
-	await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl!)));
+	transport = new StreamableHTTPClientTransport(new URL(stack.mcpUrl!), { requestInit: { headers: stack.authHeaders.mcp } });
+	await client.connect(transport);
 });
 
 afterAll(async () => {
@@ -65,6 +68,124 @@ test('npm start and the tests serve the MCP endpoint under /mcp/, with the serve
 	// n8n 2.41.1 offers the community node as a tool with no setting: n8n 1.x's one is not set here.
 	expect(fs.readFileSync(`/proc/${stack.n8nPid}/environ`, 'utf8')).not.toContain('ALLOW_TOOL_USAGE');
 	expect(client.getInstructions()).toMatch(/get_contact.*create_or_update_contact.*trigger_order_confirmation.*list_fields/s);
+});
+
+describe('the endpoint asks for the Bearer token of the MCP client token credential', () => {
+	/** A tools/call of list_fields (which reads the fields from Emarsys) in the connected client's session, sent with `headers`. */
+	async function listFieldsCall(headers: Record<string, string>): Promise<{ status: number; text: string }> {
+		const response = await fetch(stack.mcpUrl!, {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				accept: 'application/json, text/event-stream',
+				...(transport.sessionId ? { 'mcp-session-id': transport.sessionId } : {}),
+				...headers,
+			},
+			body: JSON.stringify({ jsonrpc: '2.0', id: 9001, method: 'tools/call', params: { name: 'list_fields', arguments: {} } }),
+			signal: AbortSignal.timeout(60_000),
+		});
+		return { status: response.status, text: await response.text() };
+	}
+
+	test('with the token, that call reads the fields from Emarsys', async () => {
+		await clearSandboxLog(stack.sandbox!.url);
+		const answer = await listFieldsCall(stack.authHeaders.mcp);
+		expect(answer.status).toBe(200);
+		expect(answer.text).toContain('Preferred e-mail format');
+		expect(describeCalls(await sandboxLog(stack.sandbox!.url))).toEqual(['GET /api/v2/field/translate/en']);
+	});
+
+	test.each([
+		['without a token', (): Record<string, string> => ({})],
+		['with a wrong token', (): Record<string, string> => ({ authorization: 'Bearer not-the-token' })],
+		['with the token, but not as a Bearer token', (token: string): Record<string, string> => ({ authorization: `Token ${token}` })],
+	])('%s: refused (HTTP 403), no call to Emarsys', async (_, headersFor) => {
+		await clearSandboxLog(stack.sandbox!.url);
+		const answer = await listFieldsCall(headersFor(endpointSecrets(stack.userFolder).mcpToken));
+		expect(answer.status).toBe(403);
+		expect(await sandboxLog(stack.sandbox!.url)).toEqual([]);
+	});
+
+	test('an MCP client without the token cannot connect', async () => {
+		const stranger = new Client({ name: 'emarsys-e2e-stranger', version: '1.0.0' });
+		// n8n's answer to a refused call (HTTP 403) is the text the SDK's error carries.
+		await expect(stranger.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl!)))).rejects.toThrow(
+			'Authorization data is wrong!',
+		);
+	});
+});
+
+/**
+ * A shipped demo as another n8n gets it from Workflows › Import: the endpoint credential it names
+ * does not exist there (here: the reference names an id and a name no credential of this n8n has),
+ * and it is published at paths of its own next to the demos.
+ */
+async function publishWithoutEndpointCredential(file: string, copyPath: string): Promise<void> {
+	const workflow = JSON.parse(fs.readFileSync(file, 'utf8')) as WorkflowJson;
+	delete workflow.id;
+	workflow.name = `${workflow.name} (imported elsewhere)`;
+	for (const node of workflow.nodes) {
+		if (!node.webhookId) continue;
+		node.webhookId = randomUUID();
+		node.parameters.path = copyPath;
+		// n8n falls back to a credential of the same name and type when the id is unknown: neither is here.
+		for (const reference of Object.values(node.credentials ?? {})) Object.assign(reference, { id: 'notInThisN8n1', name: 'Not in this n8n' });
+	}
+	const cookie = await restLogin(stack.n8nUrl);
+	const headers = { cookie, 'content-type': 'application/json' };
+	const created = await fetch(`${stack.n8nUrl}/rest/workflows`, { method: 'POST', headers, body: JSON.stringify(workflow) });
+	expect(created.status).toBe(200);
+	const { data } = (await created.json()) as { data: { id: string; versionId: string } };
+	const published = await fetch(`${stack.n8nUrl}/rest/workflows/${data.id}/activate`, {
+		method: 'POST',
+		headers,
+		body: JSON.stringify({ versionId: data.versionId }),
+	});
+	expect(published.status).toBe(200);
+}
+
+/** Waits until n8n has registered the endpoint of a just-published workflow (its CORS preflight answers). */
+async function waitUntilRegistered(url: string): Promise<void> {
+	const deadline = Date.now() + 60_000;
+	const preflight = { method: 'OPTIONS', headers: { origin: stack.n8nUrl, 'access-control-request-method': 'POST' } };
+	while ((await fetch(url, preflight)).status >= 400) {
+		if (Date.now() > deadline) throw new Error(`${url} was not registered within 60 s`);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+}
+
+test('the shipped demos, published in an n8n without their endpoint credential, answer no one (HTTP 500) and call no Emarsys API', async () => {
+	await publishWithoutEndpointCredential(MCP_WORKFLOW_FILE, 'emarsys-imported');
+	await publishWithoutEndpointCredential(DEMO_WORKFLOW_FILE, 'chatbot-imported');
+	await clearSandboxLog(stack.sandbox!.url);
+	const chatbotMessage = JSON.stringify({ email: 'ada@example.com', firstName: 'Ada', emailFormat: '1' });
+	const initialize = JSON.stringify({
+		jsonrpc: '2.0',
+		id: 1,
+		method: 'initialize',
+		params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'stranger', version: '1.0.0' } },
+	});
+	const calls: Array<{ url: string; body: string; headers: Record<string, string> }> = [
+		{ url: `${stack.n8nUrl}/mcp/emarsys-imported`, body: initialize, headers: { accept: 'application/json, text/event-stream' } },
+		{ url: stack.webhookUrl('chatbot-imported'), body: chatbotMessage, headers: {} },
+	];
+	for (const call of calls) {
+		await waitUntilRegistered(call.url);
+		for (const auth of [{}, stack.authHeaders.mcp, stack.authHeaders.chatbot]) {
+			const response = await fetch(call.url, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', ...call.headers, ...auth },
+				body: call.body,
+				signal: AbortSignal.timeout(60_000),
+			});
+			expect({ url: call.url, status: response.status, text: await response.text() }).toEqual({
+				url: call.url,
+				status: 500,
+				text: 'No authentication data defined on node!',
+			});
+		}
+	}
+	expect(await sandboxLog(stack.sandbox!.url)).toEqual([]);
 });
 
 test('lists the four Emarsys tools, each described, with every argument named, typed, described and required', async () => {

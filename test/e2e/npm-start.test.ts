@@ -1,8 +1,9 @@
 /**
  * `npm start` as a newcomer uses it (scripts/start.ts, after the build that `npm start` and
- * `npm run test:e2e` both run): it prints the editor URL, the login, a curl line and the MCP URL;
- * that curl line, run as printed, gets the chatbot's answer, and an MCP client finds the Emarsys
- * tools at that URL; Ctrl-C stops everything. Ports and user folder are
+ * `npm run test:e2e` both run): it prints the editor URL, the login, a curl line with the webhook's
+ * secret header and the MCP URL with its Bearer token; that curl line, run as printed, gets the
+ * chatbot's answer, and an MCP client with that token finds the Emarsys tools at that URL; Ctrl-C
+ * stops everything. Ports and user folder are
  * moved out of the way through the documented environment variables.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +15,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-import { DEMO_OWNER, PROJECT_DIR, freePort, processGroupAlive } from '../../scripts/n8n-stack';
+import { CHATBOT_SECRET_HEADER, DEMO_OWNER, PROJECT_DIR, endpointSecrets, freePort, processGroupAlive } from '../../scripts/n8n-stack';
 import { STARTUP_TIMEOUT_MS, portOpen, processesMentioning } from './stack';
 
 const run = promisify(execFile);
@@ -84,20 +85,31 @@ test('prints editor URL, login, a curl line and an MCP URL that work as printed;
 	expect(output).toContain(`Login:   ${DEMO_OWNER.email} / ${DEMO_OWNER.password}`);
 	expect(output).toContain(`sandbox at http://127.0.0.1:${sandboxPort}`);
 
-	// The curl line, exactly as printed (two lines joined by the shell's backslash-newline).
-	const curl = output.match(/^ {2}(curl -s -X POST .*\\\n\s+-d '.*')$/m);
+	// The curl line, exactly as printed (lines joined by the shell's backslash-newline), with the
+	// secret header of this user folder; without that header the webhook refuses the message.
+	const curl = output.match(/^ {2}(curl -s -X POST .*\\\n(?:\s+-H .*\\\n)*\s+-d '.*')$/m);
 	expect(curl).not.toBeNull();
+	const { chatbotSecret, mcpToken } = endpointSecrets(userFolder);
+	expect(curl![1]).toContain(`-H '${CHATBOT_SECRET_HEADER}: ${chatbotSecret}'`);
 	const { stdout } = await run('bash', ['-c', curl![1]], { timeout: 60_000 });
 	const answer = JSON.parse(stdout) as { reply: string; contact: Record<string, string> };
 	const sent = JSON.parse(curl![1].match(/-d '(.*)'$/)![1]) as { email: string; firstName: string };
 	expect(answer.contact['E-Mail']).toBe(sent.email);
 	expect(answer.reply).toContain(sent.firstName);
+	const withoutSecret = curl![1].replace(/ *-H '[^']*Secret[^']*' \\\n/, '');
+	expect(withoutSecret).not.toContain(chatbotSecret);
+	const refused = await run('bash', ['-c', withoutSecret.replace('curl -s', "curl -s -o /dev/null -w '%{http_code}'")], { timeout: 60_000 });
+	expect(refused.stdout).toBe('403');
 
-	// The MCP endpoint, as printed: an MCP client connects and finds the Emarsys tools.
-	const mcpUrl = output.match(/^ {2}(http:\/\/localhost:\d+\/mcp\/\S+)$/m);
+	// The MCP endpoint and its header, as printed: an MCP client with that header finds the Emarsys
+	// tools; the mcp-remote line carries the same URL and header.
+	const mcpUrl = output.match(/^ {2}(http:\/\/localhost:\d+\/mcp\/\S+)\n {2}with the header {2}(Authorization: Bearer \S+)$/m);
 	expect(mcpUrl?.[1]).toBe(`http://localhost:${n8nPort}/mcp/emarsys`);
+	expect(mcpUrl?.[2]).toBe(`Authorization: Bearer ${mcpToken}`);
+	expect(output).toContain(`  npx mcp-remote ${mcpUrl![1]} --header "${mcpUrl![2]}"\n`);
 	const client = new Client({ name: 'npm-start-e2e', version: '1.0.0' });
-	await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl![1])));
+	const headers = { Authorization: mcpUrl![2].replace(/^Authorization: /, '') };
+	await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl![1]), { requestInit: { headers } }));
 	const { tools } = await client.listTools();
 	await client.close();
 	expect(tools.map((tool) => tool.name).sort()).toEqual(['create_or_update_contact', 'get_contact', 'list_fields', 'trigger_order_confirmation']);

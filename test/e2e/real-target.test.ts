@@ -5,7 +5,7 @@
  * every request it receives shows which login n8n used.
  */
 import { startSandbox, type RunningSandbox } from '../../sandbox/index';
-import { DEMO_WEBHOOK_PATH, OIDC_WEBHOOK_PATH, REAL_CREDENTIAL_NAMES, realTargetFromEnv } from '../../scripts/n8n-stack';
+import { DEMO_WEBHOOK_PATH, ENDPOINT_CREDENTIALS, OIDC_WEBHOOK_PATH, REAL_CREDENTIAL_NAMES, realTargetFromEnv } from '../../scripts/n8n-stack';
 import { processesMentioning, restLogin, sandboxLog, startE2eStack, type E2eStack } from './stack';
 
 const account = {
@@ -54,7 +54,8 @@ test('the demo workflow talks to the account given in the environment, with both
 	const credentials = (await (await fetch(`${stack.n8nUrl}/rest/credentials`, { headers: { cookie } })).json()) as {
 		data: Array<{ name: string }>;
 	};
-	expect(credentials.data.map((c) => c.name).sort()).toEqual([REAL_CREDENTIAL_NAMES.oidc, REAL_CREDENTIAL_NAMES.wsse].sort());
+	const expected = [REAL_CREDENTIAL_NAMES.oidc, REAL_CREDENTIAL_NAMES.wsse, ENDPOINT_CREDENTIALS.chatbot.name, ENDPOINT_CREDENTIALS.mcp.name];
+	expect(credentials.data.map((c) => c.name).sort()).toEqual(expected.sort());
 
 	for (const [webhookPath, user] of [
 		[DEMO_WEBHOOK_PATH, account.wsseUser],
@@ -63,7 +64,7 @@ test('the demo workflow talks to the account given in the environment, with both
 		const email = `account.${webhookPath}.${Date.now()}@example.com`;
 		const response = await fetch(stack.webhookUrl(webhookPath), {
 			method: 'POST',
-			headers: { 'content-type': 'application/json' },
+			headers: { 'content-type': 'application/json', ...stack.authHeaders.chatbot },
 			body: JSON.stringify({ email, firstName: 'Ann', emailFormat: '1' }),
 		});
 		expect(response.status).toBe(200);

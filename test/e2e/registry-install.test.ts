@@ -25,6 +25,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT_DIR = path.join(PROJECT_DIR, 'test-results', 'e2e');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
 const FORMAT_FIELD = SEED_FIELDS.find((field) => field.id === 26)!;
+/** What n8n's npm asks the registry for when it installs the package: its metadata, then its tarball. */
+const METADATA_REQUEST = `GET /${PACKAGE_NAME}`;
+const TARBALL_REQUEST = `GET /${PACKAGE_NAME}/-/${PACKAGE_NAME}-${VERSION}.tgz`;
 
 let workDir: string;
 let copyDir: string;
@@ -47,7 +50,8 @@ async function startN8n(userFolder: string, options: { demo: boolean; env?: Reco
 		startupTimeoutMs: STARTUP_TIMEOUT_MS,
 		communityPackage: 'installed-by-n8n',
 		importWorkflows: options.demo ? 'always' : 'never',
-		env: { ...proxyEnv, ...options.env },
+		// Node writes every connection n8n opens, and the host name it looks up for it, to n8n's log.
+		env: { ...proxyEnv, NODE_DEBUG: 'net', ...options.env },
 	});
 	stacks.push(stack);
 	return stack;
@@ -71,7 +75,7 @@ async function chatbotAnswers(stack: RunningStack): Promise<void> {
 	const email = `rita.${Date.now()}@example.com`;
 	const response = await fetch(stack.webhookUrl(DEMO_WEBHOOK_PATH), {
 		method: 'POST',
-		headers: { 'content-type': 'application/json' },
+		headers: { 'content-type': 'application/json', ...stack.authHeaders.chatbot },
 		body: JSON.stringify({ email, firstName: 'Rita', emailFormat: '2' }),
 		signal: AbortSignal.timeout(60_000),
 	});
@@ -171,7 +175,7 @@ describe('Settings › Community Nodes in Chromium', () => {
 		await item.waitFor();
 		await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'registry-install-node-panel.png') });
 		// The package was fetched through the proxy from the local registry: metadata and tarball.
-		expect(proxy.forwarded).toEqual(expect.arrayContaining([`GET /${PACKAGE_NAME}/-/${PACKAGE_NAME}-${VERSION}.tgz`]));
+		expect(proxy.forwarded).toEqual(expect.arrayContaining([METADATA_REQUEST, TARBALL_REQUEST]));
 		await stack.stop();
 	});
 
@@ -206,9 +210,16 @@ test('nothing left the machine: the proxy refused every host but the registry, a
 	// api.n8n.io, which it asks whether a package is banned before installing it (refused here; n8n
 	// goes on when it cannot tell).
 	expect(new Set(proxy.refused)).toEqual(new Set(['api.n8n.io:443']));
-	expect(proxy.forwarded.every((request) => request.startsWith(`GET /${PACKAGE_NAME}`))).toBe(true);
+	// The installs above went through it, and it forwarded nothing but this package.
+	expect(proxy.forwarded).toEqual(expect.arrayContaining([METADATA_REQUEST, TARBALL_REQUEST]));
+	expect(proxy.forwarded.filter((request) => !request.startsWith(METADATA_REQUEST))).toEqual([]);
 	for (const stack of stacks) {
-		expect(fs.readFileSync(stack.n8nLogFile, 'utf8')).not.toMatch(/ENOTFOUND|EAI_AGAIN|getaddrinfo/);
+		const log = fs.readFileSync(stack.n8nLogFile, 'utf8');
+		// NODE_DEBUG=net (startN8n) traced n8n's connections; the only name looked up for one is localhost.
+		expect(log).toMatch(/^NET \d+: createConnection/m);
+		const lookedUp = [...log.matchAll(/^NET \d+: connect: find host (\S+)$/gm)].map((match) => match[1]);
+		expect(lookedUp.filter((host) => host !== 'localhost')).toEqual([]);
+		expect(log).not.toMatch(/ENOTFOUND|EAI_AGAIN|getaddrinfo/);
 	}
 	for (const folder of userFolders) expect(processesMentioning(folder)).toEqual([]);
 });

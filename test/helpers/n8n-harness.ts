@@ -112,6 +112,8 @@ export interface RunNodeOptions {
 	inputItems?: InputItems;
 	/** Sets the node's `onError: 'continueRegularOutput'`, as the "On Error → Continue" setting does. */
 	continueOnFail?: boolean;
+	/** Cancels the execution when aborted, as stopping it in n8n does (n8n-core's own cancellation). */
+	signal?: AbortSignal;
 	/** Name of the node under test; default `Node`. */
 	nodeName?: string;
 	/** Execution mode; default `manual`. */
@@ -894,6 +896,7 @@ export function createHarness(options: HarnessOptions): N8nHarness {
 		startNode: INode,
 		items: INodeExecutionData[],
 		mode: WorkflowExecuteMode,
+		signal?: AbortSignal,
 	) {
 		await ensureN8nCore();
 		const executionId = `harness-${++executionCounter}`;
@@ -929,7 +932,9 @@ export function createHarness(options: HarnessOptions): N8nHarness {
 			},
 		});
 		const workflowExecute = new WorkflowExecute(additionalDataFor(hooks, executionId), mode, runExecutionData);
-		const run = await workflowExecute.processRunExecutionData(workflow);
+		const running = workflowExecute.processRunExecutionData(workflow);
+		signal?.addEventListener('abort', () => running.cancel(), { once: true });
+		const run = await running;
 		return { run, executionOrder };
 	}
 
@@ -958,7 +963,7 @@ export function createHarness(options: HarnessOptions): N8nHarness {
 		const connections: IConnections = {
 			[input.name]: { main: [[{ node: name, type: 'main', index: 0 }]] },
 		};
-		const { run } = await execute([input, node], connections, undefined, input, toItems(opts.inputItems), opts.mode ?? 'manual');
+		const { run } = await execute([input, node], connections, undefined, input, toItems(opts.inputItems), opts.mode ?? 'manual', opts.signal);
 		const runData = run.data.resultData.runData;
 		const summary = nodeSummary(runData, name);
 		const error = summary.error ?? (run.data.resultData.lastNodeExecuted === name ? run.data.resultData.error : undefined);

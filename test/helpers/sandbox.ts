@@ -60,10 +60,18 @@ export interface TestSandbox extends RunningSandbox {
 }
 
 async function hook(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
-	const res = await fetch(`${base}/__sandbox/${path}`, {
-		method,
-		headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
+	const send = (): Promise<Response> =>
+		fetch(`${base}/__sandbox/${path}`, {
+			method,
+			headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+	// The sandbox runs in the test's process: when a node run keeps that process busy for longer
+	// than the sandbox's 5 s keep-alive, the server closes the idle connection just as fetch reuses
+	// it (ECONNRESET). Every hook can safely be sent again, on a new connection.
+	const res = await send().catch(async (error: unknown) => {
+		if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+		return await send();
 	});
 	const text = await res.text();
 	if (!res.ok) throw new Error(`sandbox hook ${method} ${path} answered ${res.status}: ${text}`);

@@ -136,6 +136,8 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 			{
 				resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: '={{ $json.email }}',
 				fields: ['1', '5', '14', '31', '10500', '0'],
+				// The calls of one run: nothing kept from earlier executions.
+				options: { metadataCacheSeconds: 0 },
 			},
 			[{ email: 'ada@example.com' }, { email: 'alan@example.com' }, { email: 'grace@example.com' }],
 		);
@@ -155,6 +157,20 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 			'field/choices',
 			'field/translate/en',
 		]);
+	});
+
+	it('contact.getWithChoiceLabels looks up no choices for a choice field that is empty in every row', async () => {
+		// Grace has no multi-choice value (10500 is null): no multi-choice call; her gender is labelled.
+		const { items, error } = await run(
+			env,
+			auth,
+			{ resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: '={{ $json.email }}', fields: ['5', '10500'] },
+			[{ email: 'grace@example.com' }, { email: 'grace@example.com' }],
+		);
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.json['10500'])).toEqual([null, null]);
+		const endpoints = (await apiCalls(env.sandbox)).map((c) => c.endpoint).sort();
+		expect(endpoints).toEqual(['contact/getdata', 'field/5/choice/translate/en', 'field/translate/en']);
 	});
 
 	it('contact.getWithChoiceLabels gives every item asking for the same contact the same labelled data', async () => {

@@ -68,6 +68,8 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 			[900004, 'Customers in Hungary'],
 		]);
 		const two = await run(env, auth, { resource: 'segment', operation: 'getAll', limit: 2 }, [{}, {}]);
+		// Each item gets the first two segments, in Emarsys's order.
+		expect(jsonOf(two.items).map((s) => s.id)).toEqual([900001, 900002, 900001, 900002]);
 		expect(pairedWith(two.items)).toEqual([0, 0, 1, 1]);
 		// One call per run, whatever the number of items.
 		expect((await apiCalls(env.sandbox)).map((c) => c.endpoint)).toEqual(['filter', 'filter']);

@@ -1,4 +1,4 @@
-import { requestOptions } from '../../nodes/Emarsys/actions/common.descriptions';
+import { fieldListCacheOption, requestOptions } from '../../nodes/Emarsys/actions/common.descriptions';
 import { DEFAULT_SETTINGS, hintFor, permissionFor } from '../../nodes/Emarsys/transport';
 import { BACKOFF_START_MS, pacingWaitMs, rateLimitWaitMs } from '../../nodes/Emarsys/transport/waits';
 
@@ -62,10 +62,13 @@ describe('hints', () => {
 
 describe('request options', () => {
 	it('show the defaults the client uses when an option is not set', () => {
-		const shown = Object.fromEntries(requestOptions.map((option) => [option.name, option.default]));
+		const shown = Object.fromEntries([...requestOptions, fieldListCacheOption].map((option) => [option.name, option.default]));
 		expect(shown).toEqual({
+			combineCalls: DEFAULT_SETTINGS.combineCalls,
+			concurrentRequests: DEFAULT_SETTINGS.concurrentRequests,
 			maxRateLimitWait: DEFAULT_SETTINGS.maxRateLimitWaitMs / 1000,
 			maxRetries: DEFAULT_SETTINGS.maxRetries,
+			metadataCacheSeconds: DEFAULT_SETTINGS.metadataCacheMs / 1000,
 			timeout: DEFAULT_SETTINGS.timeout,
 		});
 	});

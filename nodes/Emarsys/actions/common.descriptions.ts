@@ -5,6 +5,23 @@ import type { ClientSettings } from '../transport';
 /** Options that tune how the node talks to Emarsys, in every operation's "Options". */
 export const requestOptions: INodeProperties[] = [
 	{
+		displayName: 'Combine Calls Across Executions',
+		name: 'combineCalls',
+		type: 'boolean',
+		default: true, // DEFAULT_SETTINGS.combineCalls
+		description:
+			'Whether calls of executions running at the same time with the same credential (e.g. one chatbot message each) may go to Emarsys as one call. Each execution still gets only its own results. Saves rate limit; when the limit runs short, calls wait up to 1 second to be combined.',
+	},
+	{
+		displayName: 'Concurrent Requests',
+		name: 'concurrentRequests',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 10 },
+		default: 4, // DEFAULT_SETTINGS.concurrentRequests
+		description:
+			'How many batch calls of one run may be under way at a time (1: one after the other). A contact in a call under way keeps its order: a later call naming it waits.',
+	},
+	{
 		displayName: 'Max Rate-Limit Wait',
 		name: 'maxRateLimitWait',
 		type: 'number',
@@ -32,25 +49,43 @@ export const requestOptions: INodeProperties[] = [
 	},
 ];
 
-/** The "Options" collection of an operation: its own options, then the request options. */
-export function optionsCollection(options: INodeProperties[]): INodeProperties {
+/** How long the field list and choice lists are kept for later executions (not shown by the Field operations: they always read fresh). */
+export const fieldListCacheOption: INodeProperties = {
+	displayName: 'Field List Cache (Seconds)',
+	name: 'metadataCacheSeconds',
+	type: 'number',
+	typeOptions: { minValue: 0 },
+	default: 60, // DEFAULT_SETTINGS.metadataCacheMs in seconds
+	description:
+		'How long the account\'s field list and choice lists are kept for later executions with the same credential (0: fetched in every execution). Dropdowns always load them fresh.',
+};
+
+/**
+ * The "Options" collection of an operation: its own options, then the request options (with the
+ * field list cache, unless `fieldListCache` is false).
+ */
+export function optionsCollection(options: INodeProperties[], fieldListCache = true): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		options: [...options, ...requestOptions],
+		options: [...options, ...requestOptions, ...(fieldListCache ? [fieldListCacheOption] : [])],
 	};
 }
 
 /** The client settings the request options of a run ask for (unset ones keep their defaults). */
 export function clientSettingsOf(options: IDataObject): Partial<ClientSettings> {
 	const seconds = options.maxRateLimitWait;
+	const cacheSeconds = options.metadataCacheSeconds;
 	return {
 		maxRetries: typeof options.maxRetries === 'number' ? Math.max(0, Math.floor(options.maxRetries)) : undefined,
 		timeout: typeof options.timeout === 'number' && options.timeout > 0 ? Math.floor(options.timeout) : undefined,
 		maxRateLimitWaitMs: typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 : undefined,
+		concurrentRequests: typeof options.concurrentRequests === 'number' ? Math.min(10, Math.max(1, Math.floor(options.concurrentRequests))) : undefined,
+		combineCalls: typeof options.combineCalls === 'boolean' ? options.combineCalls : undefined,
+		metadataCacheMs: typeof cacheSeconds === 'number' && cacheSeconds >= 0 ? cacheSeconds * 1000 : undefined,
 	};
 }
 

@@ -60,7 +60,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 	// Request options apply to the whole run (its calls serve many items): read for the first item.
 	const options = (items.length > 0 ? this.getNodeParameter('options', 0, {}) : {}) as IDataObject;
-	const client = EmarsysClient.forContext(this, clientSettingsOf(options));
+	const settings = clientSettingsOf(options);
+	// The Field operations are the way to read the field list and choices: always as they are now.
+	if (resource === 'field') settings.metadataCacheMs = 0;
+	const client = EmarsysClient.forContext(this, settings);
 	const output = await module.execute.call(this, items, client);
 	return [output];
 }

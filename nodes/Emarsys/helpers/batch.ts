@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { deepCopy } from 'n8n-workflow';
 
-import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES } from '../transport';
+import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type CallOutcome, type EmarsysClient } from '../transport';
 import type { ItemResults } from './results';
 import { inputError } from './validation';
 
@@ -26,6 +26,10 @@ export interface BatchEntry {
 export type EntryOutcome = IDataObject | IDataObject[] | Error;
 
 export interface BatchCall<E extends BatchEntry, A> {
+	/** Sends the calls (its credential, settings and dispatcher). */
+	client: EmarsysClient;
+	/** Names the kind of call (e.g. `PUT contact`): with the group, calls of the same route may be combined across executions. */
+	route: string;
 	/**
 	 * Items of a group naming the same contact: `share` sends the contact once and every such item
 	 * gets the outcome (reads); `separate` sends each in a later call, in input order, so the later
@@ -36,8 +40,8 @@ export interface BatchCall<E extends BatchEntry, A> {
 	payloadParameter: string;
 	/** The payload limit of the endpoint, in bytes (default MAX_PAYLOAD_BYTES). */
 	maxBytes?: number;
-	/** Makes one call for entries of one group, in input order. */
-	send: (entries: E[]) => Promise<A>;
+	/** Makes one call for entries of one group, in input order, through `client`. */
+	send: (entries: E[], client: EmarsysClient) => Promise<A>;
 	/** One outcome per entry of the call, in the same order. */
 	outcomes: (entries: E[], answer: A) => EntryOutcome[];
 }
@@ -45,6 +49,9 @@ export interface BatchCall<E extends BatchEntry, A> {
 /** The entries of one call. */
 export interface Chunk<E> {
 	entries: E[];
+	group: string;
+	/** The payload bytes of the entries. */
+	bytes: number;
 	/** Further items naming an entry's contact (reads: they share its outcome); one map for a group's calls. */
 	sharing: Map<E, number[]>;
 }
@@ -67,29 +74,66 @@ export function itemsOf<E extends BatchEntry>(chunk: Chunk<E>, entry: E): number
 /** Room left in a payload for what surrounds the entries (key_id, brackets, commas). */
 const ENVELOPE_BYTES = 1024;
 
-/** Sends the entries in calls Emarsys accepts, one call at a time, in input order, and records each item's outcome. */
-export async function sendInBatches<E extends BatchEntry, A>(
-	entries: E[],
-	results: ItemResults,
-	call: BatchCall<E, A>,
-): Promise<void> {
+/**
+ * Sends the entries in calls Emarsys accepts and records each item's outcome. Up to the client's
+ * Concurrent Requests calls are under way at a time; the dispatcher keeps a contact's calls in
+ * order (a later call naming it waits for the earlier one) and may combine a group's only call
+ * with calls of other executions. Outcomes are recorded per item, so output keeps input order.
+ */
+export async function sendInBatches<E extends BatchEntry, A>(entries: E[], results: ItemResults, call: BatchCall<E, A>): Promise<void> {
 	const limit = call.maxBytes ?? MAX_PAYLOAD_BYTES;
 	const { chunks, tooLarge } = planCalls(entries, call.sameContact, limit - ENVELOPE_BYTES);
 	for (const { entry, bytes } of tooLarge) {
 		const problem = `the data of this item is ${bytes} bytes; Emarsys accepts at most ${inWords(limit)} per call`;
 		results.fail(entry.itemIndex, inputError(results.node, entry.itemIndex, call.payloadParameter, problem));
 	}
-	for (const chunk of chunks) {
-		let answer: A;
-		try {
-			answer = await call.send(chunk.entries);
-		} catch (error) {
-			for (const entry of chunk.entries) for (const i of itemsOf(chunk, entry)) results.fail(i, error);
-			continue;
-		}
-		const outcomes = call.outcomes(chunk.entries, answer);
-		chunk.entries.forEach((entry, position) => record(results, itemsOf(chunk, entry), outcomes[position]));
+	const chunksPerGroup = new Map<string, number>();
+	for (const chunk of chunks) chunksPerGroup.set(chunk.group, (chunksPerGroup.get(chunk.group) ?? 0) + 1);
+	await inLanes(chunks, call.client.settings.concurrentRequests, async (chunk) => {
+		const result = await call.client.dispatch({
+			route: `${call.route}|${chunk.group}`,
+			entries: chunk.entries,
+			contacts: chunk.entries.map((entry) => normalizeKey(entry.contactId)),
+			bytes: chunk.bytes,
+			maxEntries: MAX_BATCH_SIZE,
+			maxBytes: limit - ENVELOPE_BYTES,
+			// A bulk run's calls are full already: only a group's one call may take others in.
+			combine: chunksPerGroup.get(chunk.group) === 1,
+			send: async (all, client) => await call.send(all, client),
+		});
+		recordCall(results, call, chunk, result);
+	});
+}
+
+/** Records a call's outcome for every item of the chunk (the chunk's entries stand at `offset` in the call). */
+function recordCall<E extends BatchEntry, A>(results: ItemResults, call: BatchCall<E, A>, chunk: Chunk<E>, result: CallOutcome<E, A>): void {
+	if ('error' in result) {
+		for (const entry of chunk.entries) for (const i of itemsOf(chunk, entry)) results.fail(i, result.error);
+		return;
 	}
+	const outcomes = call.outcomes(result.entries, result.answer);
+	chunk.entries.forEach((entry, position) => record(results, itemsOf(chunk, entry), outcomes[result.offset + position]));
+}
+
+/**
+ * Runs `work` for each chunk, at most `lanes` at a time, starting them in order. The first error
+ * `work` throws (an item failing without Continue On Fail) stops new starts; it is thrown once
+ * the calls under way have ended.
+ */
+async function inLanes<T>(chunks: T[], lanes: number, work: (chunk: T) => Promise<void>): Promise<void> {
+	let next = 0;
+	let failure: { error: unknown } | undefined;
+	const lane = async () => {
+		while (!failure && next < chunks.length) {
+			try {
+				await work(chunks[next++]);
+			} catch (error) {
+				failure ??= { error };
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, chunks.length)) }, lane));
+	if (failure) throw failure.error;
 }
 
 /** A byte count as people write it: 10 MB, 100 kB. */
@@ -142,12 +186,13 @@ export function planCalls<E extends BatchEntry>(
 function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact: string, bytes: number, maxBytes: number): void {
 	let chunk = group.chunks[group.chunks.length - 1];
 	if (!chunk || chunk.entries.length >= MAX_BATCH_SIZE || group.bytes + bytes > maxBytes || group.contacts.has(contact)) {
-		chunk = { entries: [], sharing: group.sharing };
+		chunk = { entries: [], group: entry.group, bytes: 0, sharing: group.sharing };
 		group.chunks.push(chunk);
 		group.bytes = 0;
 		group.contacts = new Set();
 	}
 	chunk.entries.push(entry);
+	chunk.bytes += bytes;
 	group.contacts.add(contact);
 	group.bytes += bytes;
 }

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { emarsysApiError, type EmarsysClient } from '../transport';
 import { normalizeKey, sendInBatches, type BatchEntry } from './batch';
-import { getFieldList, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from './fields';
+import { getFieldListForKeys, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from './fields';
 import type { ItemResults } from './results';
 import { inputError } from './validation';
 
@@ -36,7 +36,7 @@ export async function resolveContactIds(client: EmarsysClient, results: ItemResu
 	const needingFields = names.filter((name) => needsFieldListForKey(name.keyId));
 	if (needingFields.length > 0) {
 		try {
-			fields = await getFieldList(client);
+			fields = await getFieldListForKeys(client, needingFields.map((name) => name.keyId));
 		} catch (error) {
 			needingFields.forEach((name) => results.fail(name.itemIndex, error));
 		}
@@ -51,9 +51,11 @@ export async function resolveContactIds(client: EmarsysClient, results: ItemResu
 	}
 	const ids = new Map<number, string>();
 	await sendInBatches<LookupEntry, GetDataAnswer>(entries, results, {
+		client,
+		route: 'POST contact/getdata id lookup',
 		sameContact: 'share',
 		payloadParameter: 'contactId',
-		send: async (chunk) => {
+		send: async (chunk, client) => {
 			const { keyId, keyColumn } = chunk[0];
 			// Only the key column is needed back (id and uid always come); E-Mail stands in for an internal key.
 			const body = { keyId, keyValues: chunk.map((entry) => entry.payload), fields: [isInternalKey(keyColumn) ? '3' : keyColumn] };

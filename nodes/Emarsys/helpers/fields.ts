@@ -16,29 +16,44 @@ export interface EmarsysChoice {
 	bit_position?: number | string;
 }
 
-/** The account's fields in a language (one call per client and language). */
-export async function getFieldList(client: EmarsysClient, language = 'en'): Promise<EmarsysField[]> {
+/**
+ * The account's fields in a language: one call per client and language, kept for later
+ * executions as the client's settings say (`fresh`: fetched anew, when an answer showed the kept
+ * list is out of date).
+ */
+export async function getFieldList(client: EmarsysClient, language = 'en', fresh = false): Promise<EmarsysField[]> {
 	const lang = encodeURIComponent(language || 'en');
-	return await client.cached(`fields:${lang}`, async () => {
+	return await client.metadata(`fields:${lang}`, async () => {
 		const reply = await client.request<EmarsysField[]>({
 			method: 'GET',
 			endpoint: `field/translate/${lang}`,
 			retryable: true,
 		});
 		return Array.isArray(reply.data) ? reply.data : [];
-	});
+	}, fresh);
 }
 
-/** Choices of one single-choice field (one call per client, field and language). */
+/**
+ * The field list, knowing every key field in `keyIds`: a kept list that does not know one is
+ * fetched anew once (the field may be new since it was kept).
+ */
+export async function getFieldListForKeys(client: EmarsysClient, keyIds: string[], language = 'en'): Promise<EmarsysField[]> {
+	const fields = await getFieldList(client, language);
+	const knowsAll = (list: EmarsysField[]) => keyIds.every((keyId) => keyColumnOf(keyId, list) !== undefined);
+	return knowsAll(fields) ? fields : await getFieldList(client, language, true);
+}
+
+/** Choices of one single-choice field (one call per client, field and language; kept as the field list is). */
 export async function getSingleChoiceList(
 	client: EmarsysClient,
 	fieldId: string,
 	language = 'en',
 	itemIndex?: number,
+	fresh = false,
 ): Promise<EmarsysChoice[]> {
 	const lang = encodeURIComponent(language || 'en');
 	const id = encodeURIComponent(fieldId);
-	return await client.cached(`choices:${id}:${lang}`, async () => {
+	return await client.metadata(`choices:${id}:${lang}`, async () => {
 		const reply = await client.request<EmarsysChoice[]>({
 			method: 'GET',
 			endpoint: `field/${id}/choice/translate/${lang}`,
@@ -46,19 +61,20 @@ export async function getSingleChoiceList(
 			itemIndex,
 		});
 		return Array.isArray(reply.data) ? reply.data : [];
-	});
+	}, fresh);
 }
 
-/** Choices of several multi-choice fields in ONE call: `GET field/choices?fields=a,b&language=xx`. */
+/** Choices of several multi-choice fields in ONE call: `GET field/choices?fields=a,b&language=xx` (kept as the field list is). */
 export async function getMultiChoiceLists(
 	client: EmarsysClient,
 	fieldIds: string[],
 	language = 'en',
 	itemIndex?: number,
+	fresh = false,
 ): Promise<Record<string, EmarsysChoice[]>> {
 	const ids = [...new Set(fieldIds)].sort((a, b) => Number(a) - Number(b));
 	if (ids.length === 0) return {};
-	return await client.cached(`multichoices:${ids.join(',')}:${language}`, async () => {
+	return await client.metadata(`multichoices:${ids.join(',')}:${language}`, async () => {
 		const reply = await client.request<Record<string, EmarsysChoice[]> | EmarsysChoice[]>({
 			method: 'GET',
 			endpoint: 'field/choices',
@@ -76,7 +92,7 @@ export async function getMultiChoiceLists(
 			result[ids[0]] = data;
 		}
 		return result;
-	});
+	}, fresh);
 }
 
 /** Opt-In (31) is a system field of type "special" whose values are choices (1 True, 2 False). */

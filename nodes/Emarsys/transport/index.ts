@@ -9,7 +9,8 @@ import type {
 import { NodeApiError, sleep } from 'n8n-workflow';
 
 import { clockSkewFrom, emarsysApiError, type EmarsysFailure } from './errors';
-import { backoffMs, pacingWaitMs, rateLimitWaitMs } from './waits';
+import { dispatcherFor, type CallRequest, type CallResult, type Dispatcher } from './dispatcher';
+import { backoffMs, msUntilNextWindow, pacingWaitMs, rateLimitWaitMs } from './waits';
 
 export { emarsysApiError, emarsysErrorForItem, hintFor, permissionFor, type EmarsysFailure } from './errors';
 
@@ -58,13 +59,26 @@ export interface ClientSettings {
 	timeout: number;
 	/** Milliseconds one call may spend waiting for the rate limit (429) before it fails. */
 	maxRateLimitWaitMs: number;
+	/** Batch calls of one run under way at a time (1: one after the other). */
+	concurrentRequests: number;
+	/** Whether batch calls may be combined with those of other executions using the same credential. */
+	combineCalls: boolean;
+	/** Milliseconds the field list and choice lists are kept for later executions (0: fetched every run). */
+	metadataCacheMs: number;
 }
 
 /** Two rate-limit windows: a call refused for longer than that reports the rate limit as its error. */
-export const DEFAULT_SETTINGS: ClientSettings = { maxRetries: 5, timeout: 30_000, maxRateLimitWaitMs: 120_000 };
+export const DEFAULT_SETTINGS: ClientSettings = {
+	maxRetries: 5,
+	timeout: 30_000,
+	maxRateLimitWaitMs: 120_000,
+	concurrentRequests: 4,
+	combineCalls: true,
+	metadataCacheMs: 60_000,
+};
 
-/** Dropdowns and list searches should answer quickly. */
-export const DROPDOWN_SETTINGS: ClientSettings = { maxRetries: 2, timeout: 15_000, maxRateLimitWaitMs: 10_000 };
+/** Dropdowns and list searches should answer quickly, and always show the account as it is now. */
+export const DROPDOWN_SETTINGS: ClientSettings = { ...DEFAULT_SETTINGS, maxRetries: 2, timeout: 15_000, maxRateLimitWaitMs: 10_000, metadataCacheMs: 0 };
 
 /**
  * Emarsys limits: 1000 contacts / keys / events per call; 10 MB per payload (API guide,
@@ -126,16 +140,38 @@ function emarsysReplyOf(body: unknown): EmarsysReply | undefined {
  */
 const firstTokenCalls = new Map<string, Promise<unknown>>();
 
+/**
+ * Token renewals under way, per OpenID Connect credential: calls of parallel lanes that meet the
+ * same expired token wait for the one renewal, then are sent again with the new token.
+ */
+const tokenRenewals = new Map<string, Promise<unknown>>();
+
+/** Account metadata (field list, choice lists) kept for later executions, per credential: until when, and the list. */
+const sharedMetadata = new Map<string, { expires: number; value: Promise<unknown> }>();
+
+/** Who a client calls Emarsys as: the base URL, the credential (calls of one may be combined), and the API user's dispatcher. */
+interface ClientIdentity {
+	baseUrl: string;
+	credential: string;
+	dispatcher: Dispatcher;
+}
+
+/** What a batch call came to for one execution: the call's answer and entries (its own at `offset`), or the error. */
+export type CallOutcome<E, A> = CallResult<E, A> | { error: unknown };
+
+export type { CallRequest };
+
 export class EmarsysClient {
 	/** Account metadata (field lists, choices) fetched during this client's life: one node run or one dropdown. */
 	private readonly cache = new Map<string, Promise<unknown>>();
 
-	private pauseUntil = 0;
-
 	/** An access token was already stored when this client last looked (OpenID Connect). */
 	private tokenStored = false;
 
-	private baseUrl?: string;
+	private identityPromise?: Promise<ClientIdentity>;
+
+	/** Set on a client that sends a call shared by several executions: it is cancelled only when all of them are. */
+	private cancelCheck?: () => boolean;
 
 	constructor(
 		private readonly ctx: EmarsysContext,
@@ -148,7 +184,7 @@ export class EmarsysClient {
 		const authentication =
 			'getInputData' in ctx ? ctx.getNodeParameter('authentication', 0, 'wsse') : ctx.getNodeParameter('authentication', 'wsse');
 		const credentialType = authentication === 'oAuth2' ? 'emarsysOAuth2Api' : 'emarsysApi';
-		const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => typeof value === 'number'));
+		const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 		return new EmarsysClient(ctx, credentialType, { ...DEFAULT_SETTINGS, ...defined });
 	}
 
@@ -163,13 +199,63 @@ export class EmarsysClient {
 		return await entry;
 	}
 
+	/**
+	 * Account metadata (the field list, choice lists): kept for `metadataCacheMs` for later
+	 * executions with the same credential, else for this client's life. `fresh` drops what was
+	 * kept (an answer showed it is out of date).
+	 */
+	async metadata<T>(key: string, load: () => Promise<T>, fresh = false): Promise<T> {
+		if (fresh) this.cache.delete(key);
+		if (this.settings.metadataCacheMs <= 0) return await this.cached(key, load);
+		const sharedKey = `${(await this.identity()).credential}|${key}`;
+		const kept = sharedMetadata.get(sharedKey);
+		if (kept && !fresh && kept.expires > Date.now()) return (await kept.value) as T;
+		const value = this.cached(key, load);
+		sharedMetadata.set(sharedKey, { expires: Date.now() + this.settings.metadataCacheMs, value });
+		value.catch(() => sharedMetadata.get(sharedKey)?.value === value && sharedMetadata.delete(sharedKey));
+		return await value;
+	}
+
+	/**
+	 * Hands a batch call to the API user's dispatcher (transport/dispatcher.ts), which may send it
+	 * together with calls of other executions using the same credential and client settings.
+	 */
+	async dispatch<E, A>(
+		call: Omit<CallRequest<E, A>, 'send' | 'cancelled'> & { send: (entries: E[], client: EmarsysClient) => Promise<A> },
+	): Promise<CallOutcome<E, A>> {
+		try {
+			const { credential, dispatcher } = await this.identity();
+			const { maxRetries, timeout, maxRateLimitWaitMs } = this.settings;
+			return await dispatcher.submit<E, A>({
+				...call,
+				route: `${credential}|${maxRetries}|${timeout}|${maxRateLimitWaitMs}|${call.route}`,
+				combine: call.combine && this.settings.combineCalls,
+				send: async (entries, cancelled) => await call.send(entries, this.sharedBy(cancelled)),
+				cancelled: () => this.cancelled(),
+			});
+		} catch (error) {
+			return { error };
+		}
+	}
+
+	/** This client, for a call that several executions share: cancelled only when all of them are. */
+	private sharedBy(cancelled: () => boolean): EmarsysClient {
+		const client = new EmarsysClient(this.ctx, this.credentialType, this.settings);
+		client.identityPromise = this.identityPromise;
+		client.tokenStored = this.tokenStored;
+		client.cancelCheck = cancelled;
+		return client;
+	}
+
 	/** Sends one call, with the waits and retries described above; resolves with the reply when replyCode is 0. */
 	async request<T = unknown>(request: EmarsysRequest): Promise<EmarsysReply<T>> {
 		const options = await this.httpOptions(request);
+		const { dispatcher } = await this.identity();
 		let rateLimitWaited = 0;
 		for (let attempt = 0; ; attempt++) {
-			await this.pace();
-			const answer = await this.oneTokenFetchAtATime(async () => await this.send(options));
+			const pause = dispatcher.pausedFor();
+			if (pause > 0) await sleep(pause);
+			const answer = await this.oneTokenFetchAtATime(async () => await this.send(options, dispatcher));
 			const reply = 'status' in answer ? emarsysReplyOf(answer.body) : undefined;
 			if ('status' in answer && answer.status < 300 && reply?.replyCode === 0) return reply as EmarsysReply<T>;
 
@@ -177,7 +263,11 @@ export class EmarsysClient {
 			if (this.cancelled()) throw emarsysApiError(this.ctx.getNode(), { message: 'The execution was cancelled before Emarsys answered' }, request.itemIndex);
 			const wait = this.retryWait(answer, reply, request, attempt, rateLimitWaited);
 			if (wait === undefined) throw emarsysApiError(this.ctx.getNode(), failure, request.itemIndex);
-			if ('status' in answer && answer.status === 429) rateLimitWaited += wait;
+			if ('status' in answer && answer.status === 429) {
+				rateLimitWaited += wait;
+				// The window is used up for every call of the API user, not just this one.
+				dispatcher.pause(wait);
+			}
 			await sleep(wait);
 		}
 	}
@@ -247,15 +337,32 @@ export class EmarsysClient {
 	}
 
 	/** One attempt; HTTP errors come back as answers. */
-	private async send(options: IHttpRequestOptions): Promise<Attempt> {
+	private async send(options: IHttpRequestOptions, dispatcher: Dispatcher): Promise<Attempt> {
 		let response: { body: unknown; headers: unknown; statusCode: number };
 		try {
 			response = await this.call(options);
 		} catch (error) {
 			return { thrown: error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject) };
 		}
-		if (response.statusCode === 401 && this.credentialType === 'emarsysOAuth2Api') return await this.sendThroughTokenRefresh(options);
-		return this.answerOf(response);
+		if (response.statusCode === 401 && this.credentialType === 'emarsysOAuth2Api') return await this.renewTokenOnce(options, dispatcher);
+		return this.answerOf(response, dispatcher);
+	}
+
+	/** A 401 with OpenID Connect: the call is sent again through n8n's token renewal, or after the renewal under way. */
+	private async renewTokenOnce(options: IHttpRequestOptions, dispatcher: Dispatcher): Promise<Attempt> {
+		const key = this.ctx.getNode().credentials?.emarsysOAuth2Api?.id ?? '';
+		const underWay = tokenRenewals.get(key);
+		if (underWay) {
+			await underWay.catch(() => undefined);
+			return await this.send(options, dispatcher);
+		}
+		const renewal = this.sendThroughTokenRefresh(options, dispatcher);
+		tokenRenewals.set(key, renewal);
+		try {
+			return await renewal;
+		} finally {
+			tokenRenewals.delete(key);
+		}
 	}
 
 	/**
@@ -263,9 +370,9 @@ export class EmarsysClient {
 	 * error: the call is sent once more that way. What then fails carries its HTTP status (and the
 	 * Emarsys reply, when it is JSON) on n8n's error.
 	 */
-	private async sendThroughTokenRefresh(options: IHttpRequestOptions): Promise<Attempt> {
+	private async sendThroughTokenRefresh(options: IHttpRequestOptions, dispatcher: Dispatcher): Promise<Attempt> {
 		try {
-			return this.answerOf(await this.call({ ...options, ignoreHttpStatusErrors: false }));
+			return this.answerOf(await this.call({ ...options, ignoreHttpStatusErrors: false }), dispatcher);
 		} catch (error) {
 			const thrown = error instanceof NodeApiError ? error : new NodeApiError(this.ctx.getNode(), error as JsonObject);
 			const status = Number(thrown.httpCode);
@@ -281,14 +388,19 @@ export class EmarsysClient {
 		})) as { body: unknown; headers: unknown; statusCode: number };
 	}
 
-	private answerOf(response: { body: unknown; headers: unknown; statusCode: number }): Attempt {
+	/** The answer as an attempt; its rate-limit headers go to the API user's dispatcher. */
+	private answerOf(response: { body: unknown; headers: unknown; statusCode: number }, dispatcher: Dispatcher): Attempt {
 		const headers = lowerCaseHeaders(response.headers);
-		this.pauseUntil = Math.max(this.pauseUntil, Date.now() + pacingWaitMs(headers));
+		const now = Date.now();
+		const remaining = headers['x-ratelimit-remaining'] === undefined ? NaN : Number(headers['x-ratelimit-remaining']);
+		const untilReset = msUntilNextWindow(headers['x-ratelimit-reset'], now);
+		const known = Number.isFinite(remaining) && untilReset !== undefined;
+		dispatcher.observe(known ? remaining : undefined, known ? now + untilReset : undefined, pacingWaitMs(headers, now), now);
 		return { status: response.statusCode, headers, body: response.body };
 	}
 
 	private async httpOptions(request: EmarsysRequest): Promise<IHttpRequestOptions & { url: string }> {
-		const baseUrl = await this.getBaseUrl();
+		const { baseUrl } = await this.identity();
 		return {
 			method: request.method,
 			url: `${baseUrl}/${request.endpoint.replace(/^\/+/, '')}`,
@@ -302,21 +414,22 @@ export class EmarsysClient {
 		};
 	}
 
-	private async getBaseUrl(): Promise<string> {
-		if (this.baseUrl === undefined) {
+	/** The base URL, the credential and the API user's dispatcher, from the credential (read once per client). */
+	private async identity(): Promise<ClientIdentity> {
+		this.identityPromise ??= (async () => {
 			const credentials = await this.ctx.getCredentials(this.credentialType);
 			const fallback = this.credentialType === 'emarsysOAuth2Api' ? 'https://api.emarsys.net/api/v3' : 'https://api.emarsys.net/api/v2';
-			this.baseUrl = (String(credentials.baseUrl ?? '').trim() || fallback).replace(/\/+$/, '');
-		}
-		return this.baseUrl;
+			const baseUrl = (String(credentials.baseUrl ?? '').trim() || fallback).replace(/\/+$/, '');
+			const apiUser = String(credentials.username ?? credentials.clientId ?? '');
+			const credentialId = this.ctx.getNode().credentials?.[this.credentialType]?.id ?? apiUser;
+			return { baseUrl, credential: `${this.credentialType}|${credentialId}|${baseUrl}`, dispatcher: dispatcherFor(`${baseUrl}|${apiUser}`) };
+		})();
+		this.identityPromise.catch(() => (this.identityPromise = undefined));
+		return await this.identityPromise;
 	}
 
 	private cancelled(): boolean {
+		if (this.cancelCheck) return this.cancelCheck();
 		return 'getExecutionCancelSignal' in this.ctx && this.ctx.getExecutionCancelSignal()?.aborted === true;
-	}
-
-	private async pace(): Promise<void> {
-		const wait = this.pauseUntil - Date.now();
-		if (wait > 0) await sleep(wait);
 	}
 }

@@ -54,9 +54,11 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		});
 	}
 	await sendInBatches<DeleteEntry, DeleteAnswer>(entries, results, {
+		client,
+		route: 'POST contact/delete',
 		sameContact: 'share',
 		payloadParameter: 'contactId',
-		send: async (chunk) => {
+		send: async (chunk, client) => {
 			const { keyId } = chunk[0];
 			const reply = await client.request<DeleteAnswer>({
 				method: 'POST',

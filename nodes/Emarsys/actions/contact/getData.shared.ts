@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { normalizeKey, sendInBatches, type BatchEntry, type EntryOutcome } from '../../helpers/batch';
 import { ChoiceLabels } from '../../helpers/choiceLabels';
-import { getFieldList, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from '../../helpers/fields';
+import { getFieldListForKeys, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, requireContactId, requireEmailIfEmailField, requireFieldIds, requireKeyId, requireLanguage } from '../../helpers/validation';
@@ -92,7 +92,7 @@ async function readContacts(client: EmarsysClient, results: ItemResults, reads: 
 	const fieldLists = new Map<string, EmarsysField[]>();
 	for (const { itemIndex, settings } of reads) {
 		if (fieldLists.has(settings.language) || !(withLabels || settings.outputKeys !== 'id' || needsFieldListForKey(settings.keyId))) continue;
-		await results.run(itemIndex, async () => void fieldLists.set(settings.language, await getFieldList(client, settings.language)));
+		await results.run(itemIndex, async () => void fieldLists.set(settings.language, await getFieldListForKeys(client, [settings.keyId], settings.language)));
 	}
 	const entries = reads.filter(({ itemIndex, settings }) => {
 		settings.keyColumn ||= keyColumnOf(settings.keyId, fieldLists.get(settings.language)) ?? '';
@@ -101,9 +101,11 @@ async function readContacts(client: EmarsysClient, results: ItemResults, reads: 
 		return false;
 	});
 	await sendInBatches<ReadEntry, GetDataAnswer>(entries, results, {
+		client,
+		route: 'POST contact/getdata',
 		sameContact: 'share',
 		payloadParameter: 'contactId',
-		send: async (chunk) => {
+		send: async (chunk, client) => {
 			const { keyId, fields, keyColumn } = chunk[0].settings;
 			// The key field comes back too, so that every row can be paired with its items.
 			const requested = fields.length > 0 && !isInternalKey(keyColumn) && !fields.includes(keyColumn) ? [...fields, keyColumn] : fields;

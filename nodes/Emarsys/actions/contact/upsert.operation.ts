@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { errorsByContact, sendInBatches, writeOutcomes, type BatchEntry, type BatchWriteAnswer, type EntryOutcome } from '../../helpers/batch';
 import {
 	fieldIdsByInputKey,
-	getFieldList,
+	getFieldListForKeys,
 	isInternalKey,
 	isMultiChoice,
 	keyColumnOf,
@@ -98,7 +98,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	let fields: EmarsysField[] | undefined;
 	if (autoMap || items.some((_, i) => needsFieldListForKey(String(keyIdOf(i) ?? '').trim()))) {
 		try {
-			fields = await getFieldList(client);
+			fields = await getFieldListForKeys(client, items.map((_, i) => String(keyIdOf(i) ?? '').trim()).filter((keyId) => keyId !== ''));
 		} catch (error) {
 			items.forEach((_, i) => results.fail(i, error));
 			return results.toItems();
@@ -122,10 +122,12 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	}
 
 	await sendInBatches<ContactEntry, BatchWriteAnswer>(entries, results, {
+		client,
+		route: 'PUT contact',
 		sameContact: 'separate',
 		payloadParameter: 'columns',
 		maxBytes: MAX_CONTACT_UPDATE_BYTES,
-		send: async (chunk) => {
+		send: async (chunk, client) => {
 			const reply = await client.request<BatchWriteAnswer>({
 				method: 'PUT',
 				endpoint: 'contact/',

@@ -60,9 +60,11 @@ export async function changeMembers(
 		});
 	}
 	await sendInBatches<MemberEntry, MembershipAnswer>(entries, results, {
+		client,
+		route: `POST contactlist ${change.path}`,
 		sameContact: 'share',
 		payloadParameter: 'contactId',
-		send: async (chunk) => {
+		send: async (chunk, client) => {
 			const reply = await client.request<MembershipAnswer>({
 				method: 'POST',
 				endpoint: `contactlist/${chunk[0].listId}/${change.path}`,

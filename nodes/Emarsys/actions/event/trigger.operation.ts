@@ -94,10 +94,12 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	}
 
 	await sendInBatches<EventEntry, BatchWriteAnswer>(entries, results, {
+		client,
+		route: 'POST event trigger',
 		sameContact: 'separate',
 		payloadParameter: 'eventData',
 		maxBytes: MAX_TRIGGER_BYTES,
-		send: async (chunk) =>
+		send: async (chunk, client) =>
 			(
 				await client.request<BatchWriteAnswer>({
 					method: 'POST',

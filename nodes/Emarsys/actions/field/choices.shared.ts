@@ -18,7 +18,7 @@ export function choiceListDescription(
 			searchListMethod,
 			'5',
 		),
-		optionsCollection([languageOption]),
+		optionsCollection([languageOption], false),
 	]);
 }
 

@@ -35,7 +35,7 @@ const properties: INodeProperties[] = [
 		default: 'shorttext',
 		description: 'The type of the new field. Single- and multi-choice fields cannot be created through the API.',
 	},
-	optionsCollection([]),
+	optionsCollection([], false),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['field'], operation: ['create'] } }, properties);

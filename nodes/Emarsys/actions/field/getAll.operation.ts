@@ -9,7 +9,7 @@ import type { EmarsysClient } from '../../transport';
 import { languageOption, optionsCollection } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
-	optionsCollection([languageOption]),
+	optionsCollection([languageOption], false),
 ];
 
 export const description = updateDisplayOptions(
