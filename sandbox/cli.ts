@@ -3,6 +3,7 @@
  *
  * Environment: EMARSYS_SANDBOX_PORT, EMARSYS_SANDBOX_HOST, EMARSYS_SANDBOX_WSSE_USER,
  * EMARSYS_SANDBOX_WSSE_SECRET, EMARSYS_SANDBOX_OIDC_CLIENT_ID, EMARSYS_SANDBOX_OIDC_CLIENT_SECRET,
+ * EMARSYS_SANDBOX_WEBHOOK_SECRET,
  * EMARSYS_SANDBOX_DATA, EMARSYS_SANDBOX_RATE_LIMIT. Command-line flags win over the environment.
  * Prints the URL and the credentials it accepts — the seeded secrets in full (they are public test
  * values), a secret given through the environment only by the variable's name — and stops
@@ -26,7 +27,8 @@ Usage: npm run sandbox -- [options]
   --quiet           print only the URL line
   --help            this text
 Credentials: EMARSYS_SANDBOX_WSSE_USER, EMARSYS_SANDBOX_WSSE_SECRET,
-             EMARSYS_SANDBOX_OIDC_CLIENT_ID, EMARSYS_SANDBOX_OIDC_CLIENT_SECRET`;
+             EMARSYS_SANDBOX_OIDC_CLIENT_ID, EMARSYS_SANDBOX_OIDC_CLIENT_SECRET,
+             EMARSYS_SANDBOX_WEBHOOK_SECRET (JWT secret of the webhook calls it fires)`;
 
 function intOption(name: string, value: string | undefined, min: number): number {
 	const n = Number(value);
@@ -44,6 +46,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedArgs {
 		wsseSecret: env.EMARSYS_SANDBOX_WSSE_SECRET || undefined,
 		oidcClientId: env.EMARSYS_SANDBOX_OIDC_CLIENT_ID || undefined,
 		oidcClientSecret: env.EMARSYS_SANDBOX_OIDC_CLIENT_SECRET || undefined,
+		webhookSecret: env.EMARSYS_SANDBOX_WEBHOOK_SECRET || undefined,
 		dataFile: env.EMARSYS_SANDBOX_DATA || undefined,
 		rateLimitPerMinute: env.EMARSYS_SANDBOX_RATE_LIMIT
 			? intOption('EMARSYS_SANDBOX_RATE_LIMIT', env.EMARSYS_SANDBOX_RATE_LIMIT, 1)
@@ -109,12 +112,14 @@ async function main(): Promise<void> {
 		value === seeded ? `"${value}"` : `(from ${envName})`;
 	const wsseSecret = shown(c.wsseSecret, DEFAULT_CREDENTIALS.wsseSecret, 'EMARSYS_SANDBOX_WSSE_SECRET');
 	const oidcSecret = shown(c.oidcClientSecret, DEFAULT_CREDENTIALS.oidcClientSecret, 'EMARSYS_SANDBOX_OIDC_CLIENT_SECRET');
+	const webhookSecret = shown(c.webhookSecret, DEFAULT_CREDENTIALS.webhookSecret, 'EMARSYS_SANDBOX_WEBHOOK_SECRET');
 	const lines = [`Emarsys sandbox listening on ${sandbox.url}`];
 	if (!parsed.options.quiet) {
 		lines.push(
 			`  API v2 (WSSE):   ${sandbox.url}/api/v2   user "${c.wsseUser}", secret ${wsseSecret}`,
 			`  API v3 (Bearer): ${sandbox.url}/api/v3   token: POST ${sandbox.url}/oauth2/token`,
 			`                   client id "${c.oidcClientId}", client secret ${oidcSecret}`,
+			`  Webhook node:    POST ${sandbox.url}/__sandbox/webhook/fire {"url": …}   JWT secret ${webhookSecret}`,
 			`  Test hooks:      ${sandbox.url}/__sandbox/{log,reset,contacts,triggers,faults,config,tokens/expire}`,
 			parsed.options.dataFile ? `  Contacts persist in ${parsed.options.dataFile}` : '  Contacts live in memory (use --data FILE to keep them)',
 			'Press Ctrl+C to stop.',

@@ -55,6 +55,8 @@ export interface SandboxOptions {
 	wsseSecret?: string;
 	oidcClientId?: string;
 	oidcClientSecret?: string;
+	/** JWT secret of the Webhook node preset the sandbox plays (POST /__sandbox/webhook/fire). */
+	webhookSecret?: string;
 	/** Default 1000. */
 	rateLimitPerMinute?: number;
 	/** Default 3600. */
@@ -68,7 +70,7 @@ export interface RunningSandbox {
 	/** 'http://127.0.0.1:PORT' (no trailing slash). */
 	url: string;
 	port: number;
-	credentials: { wsseUser: string; wsseSecret: string; oidcClientId: string; oidcClientSecret: string };
+	credentials: { wsseUser: string; wsseSecret: string; oidcClientId: string; oidcClientSecret: string; webhookSecret: string };
 	stop(): Promise<void>;
 }
 
@@ -245,6 +247,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 		wsseSecret: options.wsseSecret ?? DEFAULT_CREDENTIALS.wsseSecret,
 		oidcClientId: options.oidcClientId ?? DEFAULT_CREDENTIALS.oidcClientId,
 		oidcClientSecret: options.oidcClientSecret ?? DEFAULT_CREDENTIALS.oidcClientSecret,
+		webhookSecret: options.webhookSecret ?? DEFAULT_CREDENTIALS.webhookSecret,
 	};
 	const defaults = {
 		rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
@@ -263,6 +266,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 		quiet: options.quiet ?? false,
 		config: { ...defaults },
 		defaults,
+		webhookSecret: credentials.webhookSecret,
 	};
 	const warn = (msg: string): void => {
 		if (!state.quiet) process.stderr.write(`[emarsys-sandbox] ${msg}\n`);
@@ -457,7 +461,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 				return;
 			}
 			const parsed = parseJson(body.text);
-			const reply = handleHook(state, method, path, url.searchParams, parsed.ok ? parsed.value : undefined, !parsed.ok);
+			const reply = await handleHook(state, method, path, url.searchParams, parsed.ok ? parsed.value : undefined, !parsed.ok);
 			send(res, reply.status, reply.body);
 			return;
 		}

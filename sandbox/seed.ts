@@ -382,6 +382,8 @@ export const DEFAULT_CREDENTIALS = {
 	wsseSecret: 'sandbox-wsse-secret-7Qe2',
 	oidcClientId: 'sandbox_oidc_client',
 	oidcClientSecret: 'sandbox-oidc-secret-9Xk4',
+	/** The JWT secret of the sandbox's Webhook node preset (it signs the calls of POST /__sandbox/webhook/fire). */
+	webhookSecret: 'sandbox-webhook-secret-4Rw6-9Tq2Lm8Xv3Zb',
 } as const;
 
 export interface SeedContactList {

@@ -24,4 +24,6 @@ export interface SandboxState {
 	quiet: boolean;
 	config: SandboxConfig;
 	defaults: SandboxConfig;
+	/** JWT secret of the Webhook node preset the sandbox plays (sandbox/webhook.ts). */
+	webhookSecret: string;
 }

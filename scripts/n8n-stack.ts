@@ -72,6 +72,9 @@ export const OIDC_WORKFLOW_ID = 'emarsysChatbotOidc';
 /** The MCP demo: an MCP Server Trigger with Emarsys tools, served at /mcp/<path> (Streamable HTTP). */
 export const MCP_WORKFLOW_FILE = path.join(PROJECT_DIR, 'demo', 'mcp-workflow.json');
 export const MCP_PATH = 'emarsys';
+/** The Emarsys Trigger demo ("Emarsys program → n8n"): the sandbox plays the program's Webhook node. */
+export const TRIGGER_WORKFLOW_FILE = path.join(PROJECT_DIR, 'demo', 'emarsys-trigger-workflow.json');
+export const TRIGGER_CREDENTIAL = { id: 'emarsysWebhookDemo1', name: 'Emarsys sandbox (Webhook preset)' } as const;
 
 export interface EmarsysTarget {
 	/** Where the WSSE credential points (…/api/v2) and its login. */
@@ -127,6 +130,8 @@ export interface StackOptions {
 	n8nVersion?: string;
 	/** Also import and publish the MCP demo (demo/mcp-workflow.json) and wait for its endpoint. */
 	mcpDemo?: boolean;
+	/** Also import and publish the Emarsys Trigger demo (sandbox only: it signs the calls). */
+	triggerDemo?: boolean;
 }
 
 export interface RunningStack {
@@ -145,6 +150,8 @@ export interface RunningStack {
 	authHeaders: EndpointAuthHeaders;
 	/** The MCP demo's endpoint (Streamable HTTP), when it was asked for and is active. */
 	mcpUrl?: string;
+	/** The Emarsys Trigger demo's production URL, when it was asked for and is active. */
+	triggerUrl?: string;
 	/** Resolves with a description when n8n exits (crash, or after stop()). */
 	exited: Promise<string>;
 	/** Stops n8n (its whole process group) and the sandbox. Safe to call twice. */
@@ -354,8 +361,13 @@ export function tail(text: string, lines: number): string {
 }
 
 /** The credentials as n8n's import:credentials reads them (plain `data` objects are encrypted on import). */
-export function credentialsForImport(target: EmarsysTarget, names: { wsse: string; oidc: string } = CREDENTIAL_NAMES): object[] {
+export function credentialsForImport(
+	target: EmarsysTarget,
+	names: { wsse: string; oidc: string } = CREDENTIAL_NAMES,
+	webhookSecret?: string,
+): object[] {
 	const out: object[] = [];
+	if (webhookSecret) out.push({ ...TRIGGER_CREDENTIAL, type: 'emarsysWebhookApi', data: { secret: webhookSecret } });
 	if (target.wsse) {
 		out.push({
 			id: CREDENTIAL_IDS.wsse,
@@ -432,6 +444,13 @@ export interface WorkflowJson {
 		webhookId?: string;
 	}>;
 	[key: string]: unknown;
+}
+
+/** The Emarsys Trigger's production path (n8n serves it under /webhook/). */
+export function triggerPath(workflow: WorkflowJson): string {
+	const trigger = workflow.nodes.find((node) => node.type === `${PACKAGE_NAME}.emarsysTrigger`);
+	if (!trigger?.webhookId) throw new StackError(`${TRIGGER_WORKFLOW_FILE} has no Emarsys Trigger with a webhookId`);
+	return `${trigger.webhookId}/emarsys`;
 }
 
 export function loadDemoWorkflow(): WorkflowJson {
@@ -732,7 +751,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			try {
 				const credentialsFile = path.join(importDir, 'credentials.json');
 				const credentials = [
-					...credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES),
+					...credentialsForImport(target, sandbox ? CREDENTIAL_NAMES : REAL_CREDENTIAL_NAMES, options.triggerDemo ? sandbox?.credentials.webhookSecret : undefined),
 					...endpointCredentialsForImport(secrets),
 					...(options.extraCredentials?.(target) ?? []),
 				];
@@ -753,6 +772,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		// Its own marker: a user folder from before the MCP demo existed gets it on its next start.
 		const mcpWorkflow = options.mcpDemo ? loadMcpWorkflow(target) : undefined;
 		const importMcpNow = mcpWorkflow ? importDemo(runtime, env, options, [mcpWorkflow], '.emarsys-mcp-demo-imported', log, n8nVersion) : false;
+		const triggerWorkflow = options.triggerDemo && sandbox ? (JSON.parse(fs.readFileSync(TRIGGER_WORKFLOW_FILE, 'utf8')) as WorkflowJson) : undefined;
+		const importTriggerNow = triggerWorkflow ? importDemo(runtime, env, options, [triggerWorkflow], '.emarsys-trigger-demo-imported', log, n8nVersion) : false;
 
 		if (options.signal?.aborted) throw new StackError('Interrupted before n8n was started');
 		const n8nLogFile = path.join(options.userFolder, 'n8n.log');
@@ -798,6 +819,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		}
 		const mcpEndpoint = `${n8nUrl}/mcp/${MCP_PATH}`;
 		const mcpUrl = mcpWorkflow && (await waitForEndpoint(mcpEndpoint, `the MCP endpoint /mcp/${MCP_PATH}`, importMcpNow)) ? mcpEndpoint : undefined;
+		const triggerEndpoint = triggerWorkflow && `${n8nUrl}/webhook/${triggerPath(triggerWorkflow)}`;
+		const triggerUrl = triggerEndpoint && (await waitForEndpoint(triggerEndpoint, 'the Emarsys Trigger demo', importTriggerNow)) ? triggerEndpoint : undefined;
 
 		return {
 			n8nUrl,
@@ -810,6 +833,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 			webhookPaths: activePaths,
 			authHeaders: authHeadersFor(secrets),
 			mcpUrl,
+			triggerUrl,
 			exited: n8n.exited,
 			stop,
 		};

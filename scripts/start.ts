@@ -79,6 +79,7 @@ async function main(): Promise<void> {
 		startupTimeoutMs,
 		importWorkflows: 'once',
 		mcpDemo: true,
+		triggerDemo: true,
 		sandboxDataFile: target ? undefined : path.join(userFolder, 'sandbox-contacts.json'),
 		log: say,
 		signal: starting.signal,
@@ -118,6 +119,14 @@ async function main(): Promise<void> {
 			'  From a client that starts local MCP servers only (Claude Desktop, for one):',
 			'',
 			`  npx mcp-remote ${stack.mcpUrl} --header "${mcpHeader}"`,
+			'',
+		);
+	}
+	if (stack.triggerUrl && stack.sandbox) {
+		lines.push(
+			'  Emarsys program → n8n: the sandbox plays a program whose contact reaches its Webhook node (signed call):',
+			'',
+			`  curl -s -X POST ${stack.sandbox.url}/__sandbox/webhook/fire -H 'Content-Type: application/json' -d '{"url":"${stack.triggerUrl}"}'`,
 			'',
 		);
 	}

@@ -26,10 +26,19 @@
  *   PUT    /__sandbox/choices                     { fieldId, choiceId, choice } renames a choice (its
  *                                                 English label), as an admin does in the Emarsys
  *                                                 UI; a reset undoes it
+ *   POST   /__sandbox/webhook/fire                { url, count?, token?, fieldIds?, eventData?, scenario?,
+ *                                                   timeoutSeconds?, retries? }
+ *                                                 plays an Emarsys program whose contacts reach a
+ *                                                 Webhook node: `count` (1) calls at once, one contact
+ *                                                 each, signed with the preset's JWT secret, or with
+ *                                                 a broken token (token: wrongSecret | missing |
+ *                                                 expired | algNone); see ../webhook.ts
+ *                                                 -> { calls: [{ contactId, status, answer, ms, attempts }] }
  */
 import { expandPermissions } from '../permissions';
 import { renameChoice } from '../schema';
 import type { SandboxState } from '../state';
+import { fireWebhook, parseFireRequest } from '../webhook';
 
 export interface HookReply {
 	status: number;
@@ -41,17 +50,18 @@ function intParam(v: string | null): number {
 	return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
 }
 
-export function handleHook(
+export async function handleHook(
 	state: SandboxState,
 	method: string,
 	path: string,
 	query: URLSearchParams,
 	body: unknown,
 	bodyError: boolean,
-): HookReply {
+): Promise<HookReply> {
 	const route = path.replace(/^\/__sandbox\/?/, '').replace(/\/+$/, '');
 	const notAllowed = { status: 405, body: { error: `Method ${method} not allowed on /__sandbox/${route}` } };
 	if (bodyError) return { status: 400, body: { error: 'Body is not valid JSON' } };
+	if (route === 'webhook/fire') return method === 'POST' ? await fireHook(state, body) : notAllowed;
 	switch (route) {
 		case 'log':
 			if (method === 'GET') {
@@ -149,6 +159,12 @@ export function handleHook(
 		default:
 			return { status: 404, body: { error: `Unknown sandbox hook: /__sandbox/${route}` } };
 	}
+}
+
+async function fireHook(state: SandboxState, body: unknown): Promise<HookReply> {
+	const request = parseFireRequest(body);
+	if (typeof request === 'string') return { status: 400, body: { error: request } };
+	return { status: 200, body: { calls: await fireWebhook(state, request) } };
 }
 
 function addUser(state: SandboxState, body: unknown): HookReply {

@@ -19,6 +19,7 @@ import {
 } from '../../scripts/n8n-stack';
 import {
 	clearSandboxLog,
+	filesUnder,
 	portOpen,
 	processesMentioning,
 	restLogin,
@@ -244,31 +245,6 @@ test('OpenID Connect: n8n keeps the access token, so the next message needs no t
 	expect(log.filter((entry) => entry.path === '/oauth2/token')).toHaveLength(0);
 	expectOneCallPerStep(log, 'v3', email);
 });
-
-/** Every file under a folder, as text (n8n's SQLite database and its WAL included). */
-function filesUnder(folder: string): Array<{ file: string; text: string }> {
-	const out: Array<{ file: string; text: string }> = [];
-	for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-		const file = path.join(folder, entry.name);
-		if (entry.isDirectory()) {
-			if (entry.name !== 'node_modules' && entry.name !== 'nodes') out.push(...filesUnder(file));
-		} else if (entry.isFile()) {
-			const text = readIfStillThere(file);
-			if (text !== undefined) out.push({ file, text });
-		}
-	}
-	return out;
-}
-
-/** A file's text, or undefined when n8n removed it since the folder was listed (SQLite's journal comes and goes). */
-function readIfStillThere(file: string): string | undefined {
-	try {
-		return fs.readFileSync(file).toString('latin1');
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-		throw error;
-	}
-}
 
 test('no secret or access token appears in the sandbox log, the debug-level n8n log or n8n\'s saved executions', async () => {
 	const { wsseSecret, oidcClientId, oidcClientSecret } = stack.sandbox!.credentials;

@@ -5,10 +5,9 @@
  * editor and read its output panel, and test credentials from the credential dialog.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { chromium, selectors, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 
 import type { ICredentialTestRequest } from 'n8n-workflow';
 
@@ -18,24 +17,14 @@ import type { LogEntry } from '../../sandbox/index';
 import { SEED_CONTACTS, SEED_CONTACT_LISTS, SEED_EVENTS, SEED_FIELDS } from '../../sandbox/seed';
 import {
 	CREDENTIAL_NAMES,
-	DEMO_OWNER,
 	DEMO_WORKFLOW_ID,
 	PROJECT_DIR,
 	loadDemoWorkflow,
 	processGroupAlive,
 } from '../../scripts/n8n-stack';
+import { launchEditorBrowser, signIn, type EditorBrowser } from './browser';
 import { clearSandboxLog, processesMentioning, sandboxLog, startE2eStack, type E2eStack } from './stack';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-	'--no-sandbox',
-	'--disable-gpu',
-	'--disable-quic',
-	'--no-first-run',
-	'--disable-background-networking',
-	'--disable-component-update',
-	'--disable-sync',
-];
 const SCREENSHOT_DIR = path.join(PROJECT_DIR, 'test-results', 'e2e');
 const README_SCREENSHOT = path.join(PROJECT_DIR, 'docs', 'screenshot-node-dropdown.png');
 
@@ -64,26 +53,16 @@ const listNode = demo.nodes.find((node) => node.parameters.operation === 'addCon
 const listToPick = SEED_CONTACT_LISTS.find((list) => String(list.id) !== String((listNode.parameters.contactListId as { value: string }).value))!;
 
 let stack: E2eStack;
+let browser: EditorBrowser;
 let userDataDir: string;
 let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-	if (!fs.existsSync(CHROMIUM)) {
-		throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
-	}
 	expect([customKeyField, customChoiceField, customNumberField, seedContact, eventToPick].every(Boolean)).toBe(true);
 	stack = await startE2eStack();
-	userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-e2e-chromium-'));
-	context = await chromium.launchPersistentContext(userDataDir, {
-		executablePath: CHROMIUM,
-		headless: true,
-		args: CHROMIUM_ARGS,
-		viewport: { width: 1440, height: 900 },
-	});
-	context.setDefaultTimeout(30_000);
-	page = context.pages()[0] ?? (await context.newPage());
-	selectors.setTestIdAttribute('data-test-id');
+	browser = await launchEditorBrowser();
+	({ context, page, userDataDir } = browser);
 	fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
 });
 
@@ -91,9 +70,8 @@ afterAll(async () => {
 	if (page && !page.isClosed()) {
 		await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'last-state.png') }).catch(() => undefined);
 	}
-	await context?.close().catch(() => undefined);
+	await browser?.close();
 	await stack?.teardown();
-	if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 const ndv = () => page.getByTestId('ndv');
@@ -143,11 +121,7 @@ async function apiLogSince(entries: LogEntry[], predicate: (entry: LogEntry) => 
 }
 
 test('signs in through the editor sign-in form with the documented demo login', async () => {
-	await page.goto(`${stack.n8nUrl}/signin`);
-	await page.fill('#emailOrLdapLoginId', DEMO_OWNER.email);
-	await page.fill('#password', DEMO_OWNER.password);
-	await page.getByTestId('form-submit-button').click();
-	await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+	await signIn(page, stack.n8nUrl);
 });
 
 test('the upsert node opens with its mapped fields and a current field list (the demo is not stale)', async () => {

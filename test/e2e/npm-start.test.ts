@@ -114,6 +114,13 @@ test('prints editor URL, login, a curl line and an MCP URL that work as printed;
 	await client.close();
 	expect(tools.map((tool) => tool.name).sort()).toEqual(['create_or_update_contact', 'get_contact', 'list_fields', 'trigger_order_confirmation']);
 
+	// The Emarsys Trigger demo's curl line, as printed: the sandbox sends one call signed with its
+	// preset secret, and the active trigger accepts it (a token it could not verify would get 401).
+	const fireLine = output.match(/^ {2}(curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/__sandbox\/webhook\/fire .*)$/m);
+	expect(fireLine).not.toBeNull();
+	const fired = JSON.parse((await run('bash', ['-c', fireLine![1]], { timeout: 60_000 })).stdout) as { calls: Array<{ status: number }> };
+	expect(fired.calls.map((call) => call.status)).toEqual([200]);
+
 	// Ctrl-C in a terminal sends SIGINT to the whole foreground process group.
 	const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
 	process.kill(-child.pid!, 'SIGINT');

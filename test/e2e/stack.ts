@@ -121,3 +121,28 @@ export async function restLogin(n8nUrl: string): Promise<string> {
 		.map((cookie) => cookie.split(';')[0])
 		.join('; ');
 }
+
+/** Every file under a folder, as text (n8n's SQLite database and its WAL included). */
+export function filesUnder(folder: string): Array<{ file: string; text: string }> {
+	const out: Array<{ file: string; text: string }> = [];
+	for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+		const file = path.join(folder, entry.name);
+		if (entry.isDirectory()) {
+			if (entry.name !== 'node_modules' && entry.name !== 'nodes') out.push(...filesUnder(file));
+		} else if (entry.isFile()) {
+			const text = readIfStillThere(file);
+			if (text !== undefined) out.push({ file, text });
+		}
+	}
+	return out;
+}
+
+/** A file's text, or undefined when n8n removed it since the folder was listed (SQLite's journal comes and goes). */
+function readIfStillThere(file: string): string | undefined {
+	try {
+		return fs.readFileSync(file).toString('latin1');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+		throw error;
+	}
+}
