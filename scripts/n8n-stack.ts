@@ -654,25 +654,30 @@ async function setupOwner(n8nUrl: string): Promise<void> {
 	}
 }
 
+/** Demo workflows imported together, and the marker that tells they were (per user folder). */
+interface DemoSet {
+	workflows: WorkflowJson[];
+	marker: string;
+}
+
 /**
  * Imports and publishes demo workflows through n8n's CLI: always in the tests, and for `npm start`
- * only while `marker` is missing from the user folder (so a user's edits survive restarts).
- * Returns whether they were imported now.
+ * only while a set's `marker` is missing from the user folder (so a user's edits survive
+ * restarts). Every set due is imported in ONE CLI run (each run boots n8n's CLI: seconds, more on
+ * a busy machine). Returns the markers of the sets imported now.
  */
-function importDemo(
+function importDemos(
 	runtime: { nodeBin: string; n8nBin: string },
 	env: NodeJS.ProcessEnv,
 	options: StackOptions,
-	workflows: WorkflowJson[],
-	marker: string,
+	sets: DemoSet[],
 	log: (m: string) => void,
 	n8nVersion: string,
-): boolean {
-	const importedMarker = path.join(options.userFolder, marker);
-	if ((options.importWorkflows ?? 'always') === 'once' && fs.existsSync(importedMarker)) {
-		log(`Keeping the workflows already in ${options.userFolder} (delete that folder to start from the demo again)`);
-		return false;
-	}
+): Set<string> {
+	const due = sets.filter((set) => (options.importWorkflows ?? 'always') !== 'once' || !fs.existsSync(path.join(options.userFolder, set.marker)));
+	if (due.length < sets.length) log(`Keeping the workflows already in ${options.userFolder} (delete that folder to start from the demo again)`);
+	const workflows = due.flatMap((set) => set.workflows);
+	if (workflows.length === 0) return new Set();
 	const workflowDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-n8n-workflows-'));
 	try {
 		const workflowsFile = path.join(workflowDir, 'workflows.json');
@@ -689,8 +694,8 @@ function importDemo(
 			: ['publish:workflow', `--id=${workflow.id}`];
 		runCli(runtime.nodeBin, runtime.n8nBin, activate, env, `activate ${workflow.id}`);
 	}
-	fs.writeFileSync(importedMarker, `${new Date().toISOString()}\n`);
-	return true;
+	for (const set of due) fs.writeFileSync(path.join(options.userFolder, set.marker), `${new Date().toISOString()}\n`);
+	return new Set(due.map((set) => set.marker));
 }
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
@@ -768,12 +773,24 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 		if (target.wsse && withDemo) workflows.push(demo);
 		if (target.oidc && withDemo) workflows.push(oidcVariant(demo));
 		if (options.adaptWorkflow) workflows = workflows.map(options.adaptWorkflow);
-		const importNow = withDemo && importDemo(runtime, env, options, workflows, '.emarsys-demo-imported', log, n8nVersion);
-		// Its own marker: a user folder from before the MCP demo existed gets it on its next start.
+		// Its own marker each: a user folder from before the MCP or trigger demo existed gets it on its next start.
 		const mcpWorkflow = options.mcpDemo ? loadMcpWorkflow(target) : undefined;
-		const importMcpNow = mcpWorkflow ? importDemo(runtime, env, options, [mcpWorkflow], '.emarsys-mcp-demo-imported', log, n8nVersion) : false;
 		const triggerWorkflow = options.triggerDemo && sandbox ? (JSON.parse(fs.readFileSync(TRIGGER_WORKFLOW_FILE, 'utf8')) as WorkflowJson) : undefined;
-		const importTriggerNow = triggerWorkflow ? importDemo(runtime, env, options, [triggerWorkflow], '.emarsys-trigger-demo-imported', log, n8nVersion) : false;
+		const imported = importDemos(
+			runtime,
+			env,
+			options,
+			[
+				...(withDemo ? [{ workflows, marker: '.emarsys-demo-imported' }] : []),
+				...(mcpWorkflow ? [{ workflows: [mcpWorkflow], marker: '.emarsys-mcp-demo-imported' }] : []),
+				...(triggerWorkflow ? [{ workflows: [triggerWorkflow], marker: '.emarsys-trigger-demo-imported' }] : []),
+			],
+			log,
+			n8nVersion,
+		);
+		const importNow = imported.has('.emarsys-demo-imported');
+		const importMcpNow = imported.has('.emarsys-mcp-demo-imported');
+		const importTriggerNow = imported.has('.emarsys-trigger-demo-imported');
 
 		if (options.signal?.aborted) throw new StackError('Interrupted before n8n was started');
 		const n8nLogFile = path.join(options.userFolder, 'n8n.log');
