@@ -135,7 +135,10 @@ describe('a rate-limit window already used up (issue: retries after a 429 burnt 
 		// Each batch answered 200 once; a refused one was sent again only in the next window.
 		expect(puts.filter((c) => c.status === 200)).toHaveLength(3);
 		expect(posts.filter((c) => c.status === 200)).toHaveLength(3);
-		expect(calls.filter((c) => c.status === 429).length).toBeLessThanOrEqual(2);
+		// The window was used up by calls this process did not see: what its last answer said (an earlier
+		// test's) lets the lanes under way meet the empty window once each (4 by default, here at most
+		// the upsert's 3 calls); after that first 429 every lane waits for the next window.
+		expect(calls.filter((c) => c.status === 429).length).toBeLessThanOrEqual(DEFAULT_SETTINGS.concurrentRequests);
 		const stored = (await env.sandbox.getContacts()).filter((c) => String(c.fields['3'] ?? '').startsWith('window-'));
 		expect(stored).toHaveLength(2500);
 		expect(processedOncePerTriggerId(await env.sandbox.getTriggers()).size).toBe(2500);
