@@ -57,9 +57,15 @@ interface Bench {
 	perItem: Map<string, TimedCalls>;
 }
 
+/** BENCH_CPU_PROF=dir: each worker of the node writes a V8 CPU profile there (for finding where a run's time goes). */
+function cpuProfile(args: WorkerArgs): string[] {
+	const dir = process.env.BENCH_CPU_PROF;
+	return dir && args.subject === 'node' ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
 async function runWorker(args: WorkerArgs): Promise<WorkerResult> {
 	const debug = Boolean(process.env.BENCH_DEBUG);
-	const child = spawn(process.execPath, [...(debug ? ['--trace-gc'] : []), '--expose-gc', '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
+	const child = spawn(process.execPath, [...(debug ? ['--trace-gc'] : []), ...cpuProfile(args), '--expose-gc', '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		cwd: join(__dirname, '..'),
 	});

@@ -245,3 +245,49 @@ describe('parallel lanes', () => {
 		expect((await env.sandbox.findContacts(3, 'lane0@example.com'))[0].fields['1']).toBe('Later value');
 	}, 120000);
 });
+
+describe('a large read sends its calls while later items are still read', () => {
+	/** 2,001 stored contacts (an upsert run, three calls), then a clean log. */
+	const seed = async (): Promise<string[]> => {
+		const emails = Array.from({ length: 2001 }, (_, i) => `read${i}@example.com`);
+		const seeded = await run(env, 'wsse', { resource: 'contact', operation: 'upsert', keyId: '3', columns: manualColumns({ '3': '={{ $json.email }}', '1': '={{ $json.first }}' }) }, emails.map((email, i) => ({ email, first: `Reader ${i}` })));
+		expect(seeded.error).toBeUndefined();
+		await env.sandbox.clearLog();
+		return emails;
+	};
+	const getParameters: INodeParameters = { resource: 'contact', operation: 'get', keyId: '3', contactId: '={{ $json.email }}', fields: ['1'] };
+
+	it('a bad item after the first 1000 stops the read with its own error, after its first call went', async () => {
+		const emails = await seed();
+		const input = emails.map((email) => ({ email }));
+		input[1500] = { email: '' };
+		const { items, error } = await run(env, 'wsse', getParameters, input);
+		expect(items).toEqual([]);
+		expect(error?.message).toMatch(/Parameter "contactId": is empty.*\[item 1500\]/);
+		// The first 1000 keys were asked for before item 1500 was read; nothing after the bad item.
+		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata');
+		expect(calls.map((c) => (c.body as { keyValues: string[] }).keyValues)).toEqual([emails.slice(0, 1000)]);
+	}, 120000);
+
+	it('a write checks every item first: the same bad item sends nothing', async () => {
+		const input = Array.from({ length: 2500 }, (_, i) => ({ email: `write${i}@example.com`, first: `Writer ${i}` }));
+		input[1500] = { email: '', first: 'No key' };
+		const { error } = await run(env, 'wsse', { resource: 'contact', operation: 'upsert', keyId: '3', columns: manualColumns({ '3': '={{ $json.email }}', '1': '={{ $json.first }}' }) }, input);
+		expect(error?.message).toMatch(/Parameter "contactId".*\[item 1500\]/);
+		expect(await apiCalls(env.sandbox)).toEqual([]);
+	}, 120000);
+
+	it('an item naming a contact whose call was answered before it was read gets that row too', async () => {
+		// Ada, 9,999 unknown contacts (10 calls; nine go while later items are read), then Ada again:
+		// her call was answered while items 1000 to 9999 were read.
+		const input = [{ email: 'ada@example.com' }, ...Array.from({ length: 9999 }, (_, i) => ({ email: `nobody${i}@example.com` })), { email: 'ADA@example.com' }];
+		const { items, error } = await run(env, 'wsse', getParameters, input, { continueOnFail: true });
+		expect(error).toBeUndefined();
+		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata');
+		expect(calls.map((c) => (c.body as { keyValues: string[] }).keyValues.length)).toEqual(Array(10).fill(1000));
+		expect(items.map((item) => (item.pairedItem as { item: number }).item)).toEqual(input.map((_, i) => i));
+		expect(items[10000].json).toEqual(items[0].json);
+		expect(items[10000].json).toMatchObject({ '1': 'Ada' });
+		expect(items.filter((item) => item.json.error)).toHaveLength(9999);
+	}, 120000);
+});

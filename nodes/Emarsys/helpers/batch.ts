@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { deepCopy } from 'n8n-workflow';
 
-import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type CallOutcome, type EmarsysClient } from '../transport';
+import { emarsysApiError, MAX_BATCH_SIZE, MAX_PAYLOAD_BYTES, type EmarsysClient } from '../transport';
 import type { ItemResults } from './results';
 import { inputError } from './validation';
 
@@ -75,65 +75,159 @@ export function itemsOf<E extends BatchEntry>(chunk: Chunk<E>, entry: E): number
 const ENVELOPE_BYTES = 1024;
 
 /**
- * Sends the entries in calls Emarsys accepts and records each item's outcome. Up to the client's
- * Concurrent Requests calls are under way at a time; the dispatcher keeps a contact's calls in
- * order (a later call naming it waits for the earlier one) and may combine a group's only call
- * with calls of other executions. Outcomes are recorded per item, so output keeps input order.
+ * Sends the entries in calls Emarsys accepts and records each item's outcome. Every entry is
+ * planned (an oversized one failed) before the first call goes, so that without Continue On Fail a
+ * write stops before anything is written; then the calls go group by group (see BatchCalls).
  */
 export async function sendInBatches<E extends BatchEntry, A>(entries: E[], results: ItemResults, call: BatchCall<E, A>): Promise<void> {
-	const limit = call.maxBytes ?? MAX_PAYLOAD_BYTES;
-	const { chunks, tooLarge } = planCalls(entries, call.sameContact, limit - ENVELOPE_BYTES);
-	for (const { entry, bytes } of tooLarge) {
-		const problem = `the data of this item is ${bytes} bytes; Emarsys accepts at most ${inWords(limit)} per call`;
-		results.fail(entry.itemIndex, inputError(results.node, entry.itemIndex, call.payloadParameter, problem));
+	const calls = new BatchCalls(results, call, { holdCalls: true });
+	for (const entry of entries) calls.add(entry);
+	await calls.finish();
+}
+
+/**
+ * The calls of one run. Entries are added one by one; entries that may share a call are planned
+ * into calls Emarsys accepts (planCalls). A call goes once it is full (a read: calls start while
+ * later items are still read) or, with `holdCalls`, when the run finishes. Up to the client's
+ * Concurrent Requests calls are under way at a time; the dispatcher keeps a contact's calls in
+ * order (a later call naming it waits for the earlier one) and may combine a group's only call
+ * with calls of other executions. Outcomes are recorded per item when the run finishes (an item
+ * sharing a contact with an earlier one gets its answer even when that came first), so output
+ * keeps input order; without Continue On Fail the first failed item stops the run at once.
+ */
+export class BatchCalls<E extends BatchEntry, A> {
+	private readonly planner: CallPlanner<E>;
+
+	private readonly lanes: Lanes<{ chunk: Chunk<E>; combine: boolean }>;
+
+	private readonly sent = new Set<Chunk<E>>();
+
+	private readonly answered: Array<{ chunk: Chunk<E>; outcomes: EntryOutcome[] | { error: unknown } }> = [];
+
+	private readonly limit: number;
+
+	constructor(
+		private readonly results: ItemResults,
+		private readonly call: BatchCall<E, A>,
+		private readonly options: { holdCalls?: boolean } = {},
+	) {
+		this.limit = call.maxBytes ?? MAX_PAYLOAD_BYTES;
+		this.planner = new CallPlanner(call.sameContact, this.limit - ENVELOPE_BYTES);
+		this.lanes = new Lanes(call.client.settings.concurrentRequests, async ({ chunk, combine }) => await this.send(chunk, combine));
 	}
-	const chunksPerGroup = new Map<string, number>();
-	for (const chunk of chunks) chunksPerGroup.set(chunk.group, (chunksPerGroup.get(chunk.group) ?? 0) + 1);
-	await inLanes(chunks, call.client.settings.concurrentRequests, async (chunk) => {
-		const result = await call.client.dispatch({
-			route: `${call.route}|${chunk.group}`,
+
+	/** Plans an entry into a call; a call it closes goes at once (unless held). True when a call went. */
+	add(entry: E): boolean {
+		const failure = this.lanes.failure;
+		if (failure) throw failure.error;
+		const planned = this.planner.add(entry);
+		if ('tooLarge' in planned) {
+			const problem = `the data of this item is ${planned.tooLarge} bytes; Emarsys accepts at most ${inWords(this.limit)} per call`;
+			this.results.fail(entry.itemIndex, inputError(this.results.node, entry.itemIndex, this.call.payloadParameter, problem));
+		}
+		if (!('closed' in planned) || this.options.holdCalls) return false;
+		// A call closed by a later one of its group is one of several: a bulk run's calls are full already.
+		this.lanes.push({ chunk: planned.closed, combine: false });
+		this.sent.add(planned.closed);
+		return true;
+	}
+
+	/** Sends the calls not sent yet, group by group, waits for every answer and records each item's outcome. */
+	async finish(): Promise<void> {
+		for (const chunks of this.planner.chunksByGroup()) {
+			// Only a group's one call may take in calls of other executions.
+			for (const chunk of chunks) if (!this.sent.has(chunk)) this.lanes.push({ chunk, combine: chunks.length === 1 });
+		}
+		await this.lanes.done();
+		for (const { chunk, outcomes } of this.answered) recordCall(this.results, chunk, outcomes);
+	}
+
+	/** Sends nothing more and waits for the calls under way (a run stopped by an item's error; nothing to wait for after `finish`). */
+	async abandon(): Promise<void> {
+		await this.lanes.stop();
+	}
+
+	private async send(chunk: Chunk<E>, combine: boolean): Promise<void> {
+		const result = await this.call.client.dispatch({
+			route: `${this.call.route}|${chunk.group}`,
 			entries: chunk.entries,
 			contacts: chunk.entries.map((entry) => normalizeKey(entry.contactId)),
 			bytes: chunk.bytes,
 			maxEntries: MAX_BATCH_SIZE,
-			maxBytes: limit - ENVELOPE_BYTES,
-			// A bulk run's calls are full already: only a group's one call may take others in.
-			combine: chunksPerGroup.get(chunk.group) === 1,
-			send: async (all, client) => await call.send(all, client),
+			maxBytes: this.limit - ENVELOPE_BYTES,
+			combine,
+			send: async (all, client) => await this.call.send(all, client),
 		});
-		recordCall(results, call, chunk, result);
-	});
+		// The chunk's entries stand at `offset` in the call (which may hold other executions' entries).
+		const outcomes = 'error' in result ? result : this.call.outcomes(result.entries, result.answer).slice(result.offset, result.offset + chunk.entries.length);
+		this.answered.push({ chunk, outcomes });
+		// Without Continue On Fail, recording a failed item throws: the run stops now, not after its other calls.
+		if (!this.results.continueOnFail && (!Array.isArray(outcomes) || outcomes.some((outcome) => outcome instanceof Error))) {
+			recordCall(this.results, chunk, outcomes);
+		}
+	}
 }
 
-/** Records a call's outcome for every item of the chunk (the chunk's entries stand at `offset` in the call). */
-function recordCall<E extends BatchEntry, A>(results: ItemResults, call: BatchCall<E, A>, chunk: Chunk<E>, result: CallOutcome<E, A>): void {
-	if ('error' in result) {
-		for (const entry of chunk.entries) for (const i of itemsOf(chunk, entry)) results.fail(i, result.error);
+/** Records a call's outcome for every item of the chunk. */
+function recordCall<E extends BatchEntry>(results: ItemResults, chunk: Chunk<E>, outcomes: EntryOutcome[] | { error: unknown }): void {
+	if (!Array.isArray(outcomes)) {
+		for (const entry of chunk.entries) for (const i of itemsOf(chunk, entry)) results.fail(i, outcomes.error);
 		return;
 	}
-	const outcomes = call.outcomes(result.entries, result.answer);
-	chunk.entries.forEach((entry, position) => record(results, itemsOf(chunk, entry), outcomes[result.offset + position]));
+	chunk.entries.forEach((entry, position) => record(results, itemsOf(chunk, entry), outcomes[position]));
 }
 
 /**
- * Runs `work` for each chunk, at most `lanes` at a time, starting them in order. The first error
- * `work` throws (an item failing without Continue On Fail) stops new starts; it is thrown once
- * the calls under way have ended.
+ * Runs `work` for each job pushed, at most `size` at a time, starting them in the order pushed.
+ * The first error `work` throws (an item failing without Continue On Fail) stops new starts; `done`
+ * throws it once the jobs under way have ended.
  */
-async function inLanes<T>(chunks: T[], lanes: number, work: (chunk: T) => Promise<void>): Promise<void> {
-	let next = 0;
-	let failure: { error: unknown } | undefined;
-	const lane = async () => {
-		while (!failure && next < chunks.length) {
-			try {
-				await work(chunks[next++]);
-			} catch (error) {
-				failure ??= { error };
-			}
+class Lanes<T> {
+	private readonly queue: T[] = [];
+
+	private running = 0;
+
+	private stopped = false;
+
+	private whenIdle?: () => void;
+
+	failure: { error: unknown } | undefined;
+
+	constructor(
+		private readonly size: number,
+		private readonly work: (job: T) => Promise<void>,
+	) {}
+
+	push(job: T): void {
+		this.queue.push(job);
+		this.startNext();
+	}
+
+	/** Waits until every job pushed has ended; throws the first error. */
+	async done(): Promise<void> {
+		if (this.running > 0) await new Promise<void>((resolve) => (this.whenIdle = resolve));
+		if (this.failure) throw this.failure.error;
+	}
+
+	/** Starts nothing more; waits for the jobs under way (their errors are dropped). */
+	async stop(): Promise<void> {
+		this.stopped = true;
+		if (this.running > 0) await new Promise<void>((resolve) => (this.whenIdle = resolve));
+	}
+
+	private startNext(): void {
+		while (!this.failure && !this.stopped && this.running < Math.max(1, this.size) && this.queue.length > 0) {
+			const job = this.queue.shift() as T;
+			this.running++;
+			void this.work(job)
+				.catch((error: unknown) => void (this.failure ??= { error }))
+				.finally(() => {
+					this.running--;
+					this.startNext();
+					if (this.running === 0) this.whenIdle?.();
+				});
 		}
-	};
-	await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, chunks.length)) }, lane));
-	if (failure) throw failure.error;
+	}
 }
 
 /** A byte count as people write it: 10 MB, 100 kB. */
@@ -158,33 +252,53 @@ export function planCalls<E extends BatchEntry>(
 	sameContact: 'share' | 'separate',
 	maxBytes: number,
 ): { chunks: Array<Chunk<E>>; tooLarge: Array<{ entry: E; bytes: number }> } {
-	const groups = new Map<string, Group<E>>();
+	const planner = new CallPlanner<E>(sameContact, maxBytes);
 	const tooLarge: Array<{ entry: E; bytes: number }> = [];
 	for (const entry of entries) {
+		const planned = planner.add(entry);
+		if ('tooLarge' in planned) tooLarge.push({ entry, bytes: planned.tooLarge });
+	}
+	return { chunks: planner.chunksByGroup().flat(), tooLarge };
+}
+
+/** Plans entries into calls one at a time (planCalls): each group's calls, the last one still open. */
+class CallPlanner<E extends BatchEntry> {
+	private readonly groups = new Map<string, Group<E>>();
+
+	constructor(
+		private readonly sameContact: 'share' | 'separate',
+		private readonly maxBytes: number,
+	) {}
+
+	/** Puts an entry into its group's open call; a full call is closed (handed back) and a new one opened. */
+	add(entry: E): { tooLarge: number } | { closed: Chunk<E> } | Record<string, never> {
 		const bytes = Buffer.byteLength(JSON.stringify(entry.payload), 'utf8') + 1;
-		if (bytes > maxBytes) {
-			tooLarge.push({ entry, bytes });
-			continue;
-		}
-		let group = groups.get(entry.group);
-		if (!group) groups.set(entry.group, (group = { chunks: [], bytes: 0, contacts: new Set(), entryOfContact: new Map(), sharing: new Map() }));
+		if (bytes > this.maxBytes) return { tooLarge: bytes };
+		let group = this.groups.get(entry.group);
+		if (!group) this.groups.set(entry.group, (group = { chunks: [], bytes: 0, contacts: new Set(), entryOfContact: new Map(), sharing: new Map() }));
 		const contact = normalizeKey(entry.contactId);
-		const shared = sameContact === 'share' ? group.entryOfContact.get(contact) : undefined;
+		const shared = this.sameContact === 'share' ? group.entryOfContact.get(contact) : undefined;
 		if (shared) {
 			const sharing = group.sharing.get(shared);
 			if (sharing) sharing.push(entry.itemIndex);
 			else group.sharing.set(shared, [entry.itemIndex]);
-			continue;
+			return {};
 		}
-		addToLastChunk(group, entry, contact, bytes, maxBytes);
-		if (sameContact === 'share') group.entryOfContact.set(contact, entry);
+		const closed = addToLastChunk(group, entry, contact, bytes, this.maxBytes);
+		if (this.sameContact === 'share') group.entryOfContact.set(contact, entry);
+		return closed ? { closed } : {};
 	}
-	return { chunks: [...groups.values()].flatMap((group) => group.chunks), tooLarge };
+
+	/** Each group's calls, groups in first-seen order. */
+	chunksByGroup(): Array<Array<Chunk<E>>> {
+		return [...this.groups.values()].map((group) => group.chunks);
+	}
 }
 
-/** Puts an entry into the last call of its group, or into a new call when that one is full or already names the contact. */
-function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact: string, bytes: number, maxBytes: number): void {
+/** Puts an entry into the last call of its group, or into a new call when that one is full or already names the contact; hands back the call so closed. */
+function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact: string, bytes: number, maxBytes: number): Chunk<E> | undefined {
 	let chunk = group.chunks[group.chunks.length - 1];
+	const closed = chunk;
 	if (!chunk || chunk.entries.length >= MAX_BATCH_SIZE || group.bytes + bytes > maxBytes || group.contacts.has(contact)) {
 		chunk = { entries: [], group: entry.group, bytes: 0, sharing: group.sharing };
 		group.chunks.push(chunk);
@@ -195,6 +309,7 @@ function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact
 	chunk.bytes += bytes;
 	group.contacts.add(contact);
 	group.bytes += bytes;
+	return chunk === closed ? undefined : closed;
 }
 
 /**

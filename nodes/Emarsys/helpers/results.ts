@@ -16,7 +16,8 @@ export class ItemResults {
 
 	private readonly errors: Array<NodeApiError | NodeOperationError | undefined>;
 
-	private readonly continueOnFail: boolean;
+	/** Whether the node continues on fail: without it, the first failed item stops the node. */
+	readonly continueOnFail: boolean;
 
 	/** The node (n8n's getNode() copies it on every call). */
 	readonly node: INode;
