@@ -19,11 +19,11 @@ const integration = (name) => `<rootDir>/test/integration/${name}.test.ts`;
 const FIELDS = 'nodes/Emarsys/helpers/fields.ts';
 const PAGING = 'nodes/Emarsys/helpers/paging.ts';
 const BATCH = 'nodes/Emarsys/helpers/batch.ts';
-/** Functions that only run inside a node execution (they call Emarsys, read parameters or record item results): no unit test reaches them. */
+/** Functions (and classes) that only run inside a node execution (they call Emarsys, read parameters or record item results): no unit test reaches them. */
 const IO = {
 	[FIELDS]: ['getFieldList', 'getSingleChoiceList', 'getMultiChoiceLists'],
 	[PAGING]: ['wantedCount', 'listForEachItem'],
-	[BATCH]: ['sendInBatches', 'record', 'writeOutcomes'],
+	[BATCH]: ['sendInBatches', 'BatchCalls', 'recordCall', 'Lanes', 'record', 'writeOutcomes'],
 };
 
 /**
@@ -58,13 +58,13 @@ export const GROUPS = [
 ];
 
 /**
- * Stryker `file:first-last` line ranges of the named top-level functions of a file (from their
- * `function name(` line to the next line that is only `}`), or with `except`, of the rest of it.
+ * Stryker `file:first-last` line ranges of the named top-level functions and classes of a file (from their
+ * `function name(` or `class Name` line to the next line that is only `}`), or with `except`, of the rest of it.
  */
 function linesOf(file, names, { except = false } = {}) {
 	const lines = readFileSync(file, 'utf8').split('\n');
 	const ranges = names.map((name) => {
-		const first = lines.findIndex((line) => new RegExp(`^(export )?(async )?function ${name}\\b`).test(line));
+		const first = lines.findIndex((line) => new RegExp(`^(export )?(async )?(function|class) ${name}\\b`).test(line));
 		const last = lines.findIndex((line, index) => index > first && line === '}');
 		if (first < 0 || last < 0) throw new Error(`${file}: no top-level function ${name}`);
 		return [first + 1, last + 1];
