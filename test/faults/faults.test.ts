@@ -385,7 +385,7 @@ describe('OpenID Connect token expiry', () => {
 		const calls = (await apiCalls(env.sandbox)).filter((c) => c.endpoint === 'contact/getdata');
 		// The expired token's 401 comes back as an answer; the call is sent once more as an error, so
 		// that n8n renews the token: one renewal (above). Besides that call's 401, each lane under way
-		// when the token expired met it once (default Concurrent Requests: 4), then waited for the renewal.
+		// when the token expired met it once (default Concurrent Requests), then waited for the renewal.
 		const refused = calls.filter((c) => c.status === 401).length;
 		expect(refused).toBeGreaterThanOrEqual(2);
 		expect(refused).toBeLessThanOrEqual(1 + DEFAULT_SETTINGS.concurrentRequests);

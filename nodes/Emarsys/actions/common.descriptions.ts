@@ -17,7 +17,7 @@ export const requestOptions: INodeProperties[] = [
 		name: 'concurrentRequests',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 10 },
-		default: 4, // DEFAULT_SETTINGS.concurrentRequests
+		default: 6, // DEFAULT_SETTINGS.concurrentRequests
 		description:
 			'How many batch calls of one run may be under way at a time (1: one after the other). A contact in a call under way keeps its order: a later call naming it waits.',
 	},
