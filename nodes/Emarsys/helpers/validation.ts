@@ -18,8 +18,8 @@ export function inputError(
 const WHOLE_NUMBER = /^(0|[1-9]\d*)$/;
 
 /** A number or text as trimmed text ('' for anything else). */
-// Stryker disable next-line StringLiteral: any text that is no whole number and no field name (Stryker's has spaces) is refused the same way as ''.
 function asText(value: unknown): string {
+	// Stryker disable next-line StringLiteral: any text that is no whole number and no field name (Stryker's has spaces) is refused the same way as ''.
 	return typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
 }
 
