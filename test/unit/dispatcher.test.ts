@@ -382,6 +382,44 @@ describe('dispatcher, on a fake clock', () => {
 		await outcome;
 	});
 
+	it('before the first answer, and once the window has reset, one call at a time finds out the budget', async () => {
+		const { dispatcher, sent, submit } = clock(100, { slow: 2000 });
+		const alone = { combine: false };
+		const first = Promise.all([submit('a', ['1'], alone), submit('b', ['2'], alone)]);
+		await run(500);
+		await first;
+		expect(sent.map((call) => call.at)).toEqual([0, 100]);
+
+		// 5 calls left until 1500; a call under way past the reset: the next one waits for its answer.
+		sent.length = 0;
+		dispatcher.observe(5, Date.now() + 1000, 0);
+		const slow = submit('slow', ['3'], alone);
+		await run(1500);
+		const next = submit('c', ['4'], alone);
+		await run(1000);
+		await Promise.all([slow, next]);
+		expect(sent.map((call) => [call.route, call.at])).toEqual([
+			['slow', 500],
+			['c', 2500],
+		]);
+	});
+
+	it('calls asked for that just fit in the window (asks x ms left = calls left x 0.9) are not spaced out', async () => {
+		const { dispatcher, sent, submit } = clock(10);
+		const alone = { combine: false };
+		dispatcher.observe(10, Date.now() + 5000, 0);
+		const first = submit('a', ['1'], alone);
+		await run(10);
+		await first;
+		// Now 5000 ms left, 10 calls left (9 planned), and 9 asks in the last 5 s: 9 / 5000 x 5000 = 9.
+		dispatcher.observe(10, Date.now() + 5000, 0);
+		for (let i = 0; i < 7; i++) dispatcher.noteAsked();
+		const second = submit('b', ['2'], alone);
+		await run(1000);
+		await second;
+		expect(sent.map((call) => call.at)).toEqual([0, 10]);
+	});
+
 	it('one dispatcher per API user', () => {
 		expect(dispatcherFor('https://api.emarsys.net/api/v2|user1')).toBe(dispatcherFor('https://api.emarsys.net/api/v2|user1'));
 		expect(dispatcherFor('https://api.emarsys.net/api/v2|user1')).not.toBe(dispatcherFor('https://api.emarsys.net/api/v2|user2'));

@@ -204,8 +204,8 @@ export class Dispatcher {
 	private waitFor(call: PendingCall, now: number): number {
 		if (now < this.pauseUntil) return this.pauseUntil - now;
 		if (this.callsLeft(now) <= 0) {
-			const known = typeof this.budget === 'object' && this.budget.resetAt > now;
-			return this.flying === 0 && known && typeof this.budget === 'object' ? this.budget.resetAt - now : Infinity;
+			// With no call under way, only a known window not reset yet has no call left (callsLeft): wait for its reset.
+			return this.flying === 0 ? (this.budget as { resetAt: number }).resetAt - now : Infinity;
 		}
 		const interval = this.spacingMs(now);
 		const untilSlot = this.lastStartAt + interval - now;
