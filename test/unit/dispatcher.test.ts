@@ -420,6 +420,20 @@ describe('dispatcher, on a fake clock', () => {
 		expect(sent.map((call) => call.at)).toEqual([0, 10]);
 	});
 
+	it('at the very millisecond the window resets, one call finds out the new budget before others go', async () => {
+		const { dispatcher, sent, submit } = clock(100);
+		const alone = { combine: false };
+		// 5 calls were left, but the answer asked to hold every call until the window resets at 1000.
+		dispatcher.observe(5, Date.now() + 1000, 1000);
+		const calls = Promise.all([submit('a', ['1'], alone), submit('b', ['2'], alone)]);
+		await run(2000);
+		await calls;
+		expect(sent.map((call) => [call.route, call.at])).toEqual([
+			['a', 1000],
+			['b', 1100],
+		]);
+	});
+
 	it('one dispatcher per API user', () => {
 		expect(dispatcherFor('https://api.emarsys.net/api/v2|user1')).toBe(dispatcherFor('https://api.emarsys.net/api/v2|user1'));
 		expect(dispatcherFor('https://api.emarsys.net/api/v2|user1')).not.toBe(dispatcherFor('https://api.emarsys.net/api/v2|user2'));
