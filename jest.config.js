@@ -1,4 +1,10 @@
 /** Unit, integration (n8n-core in-process against the sandbox) and fault tests. e2e lives in jest.e2e.config.js. */
+
+// The tests run in a zone that is not UTC (n8n's default GENERIC_TIMEZONE), so that a time read as
+// local time instead of UTC shows on any machine. Set before Jest starts its workers (they inherit it),
+// and in the process that loads this file (StrykerJS runs the tests there).
+process.env.TZ = 'America/New_York';
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -58,6 +58,7 @@ describe('lists of field IDs', () => {
 		expect(requireFieldIds(node, 0, 'fields', undefined, 5)).toEqual([]);
 		expect(requireFieldIds(node, 0, 'fields', null, 5)).toEqual([]);
 		expect(requireFieldIds(node, 0, 'fields', '1,, 2 ,', 5)).toEqual(['1', '2']);
+		expect(requireFieldIds(node, 0, 'fields', '1, ,2,  ', 5)).toEqual(['1', '2']);
 		expect(requireFieldIds(node, 0, 'fields', '', 5)).toEqual([]);
 	});
 
@@ -149,6 +150,22 @@ describe('event time', () => {
 			expect(() => requireUtcTime(node, 0, 'eventTime', bad)).toThrow(/is not a date-time/);
 		}
 		expect(errorOf(() => requireUtcTime(node, 0, 'eventTime', 'soon')).description).toMatch(/ISO-8601, e\.g\. 2026-01-31T09:05:00Z/);
+	});
+
+	it('refuses text around the date: a five-digit year, a weekday after it', () => {
+		// V8 parses '12026-01-31Z' (year 12026) and '2026-01-31Z(Sat)' (a parenthesised comment), but they are no ISO-8601 date.
+		for (const bad of ['12026-01-31', '12026-01-31Z', '2026-01-31(Sat)', '2026-01-31Z(Sat)']) {
+			expect(() => requireUtcTime(node, 0, 'eventTime', bad)).toThrow(/is not a date-time/);
+		}
+	});
+
+	it('a time without zone is UTC whatever the zone of the machine running n8n', () => {
+		// jest.config.js runs the tests in America/New_York: a local reading would be 5 hours off.
+		expect(new Date(2026, 2, 1, 13).getTimezoneOffset()).toBe(300);
+		expect(requireUtcTime(node, 0, 'eventTime', '2026-03-01T13:00')).toBe('2026-03-01T13:00:00Z');
+		expect(requireUtcTime(node, 0, 'eventTime', '2026-03-01 13:00:05.5')).toBe('2026-03-01T13:00:05Z');
+		expect(requireUtcTime(node, 0, 'eventTime', '2026-03-01')).toBe('2026-03-01T00:00:00Z');
+		expect(requireUtcTime(node, 0, 'eventTime', '2026-03-01T13:00+01:00')).toBe('2026-03-01T12:00:00Z');
 	});
 });
 

@@ -58,6 +58,7 @@ describe('key fields and contact keys', () => {
 		expect(requireContactId(node, 0, 42)).toBe('42');
 		const error = errorOf(() => requireContactId(node, 4, '  '));
 		expect(error.message).toBe('Parameter "contactId": is empty [item 4]');
+		expect(error.description).toMatch(/^Give the value of the key field that identifies the contact/);
 		expect(() => requireContactId(node, 0, undefined)).toThrow(/is empty/);
 		expect(() => requireContactId(node, 0, { a: 1 })).toThrow(/must be text/);
 	});

@@ -74,10 +74,10 @@ interface PendingCall {
 	openedAt: number;
 }
 
-/** The calls of one route in flight. */
+/** The calls of one route in flight (a contact is never in two of them: a call naming one waits). */
 interface RouteInFlight {
 	calls: number;
-	contacts: Map<string, number>;
+	contacts: Set<string>;
 }
 
 export class Dispatcher {
@@ -121,13 +121,18 @@ export class Dispatcher {
 	/** A call that is not a batch call (a list, a page, a creation) asks for its turn too: it counts toward the demand. */
 	noteAsked(now = Date.now()): void {
 		this.asked.push(now);
-		while (this.asked.length > 0 && this.asked[0] < now - DEMAND_WINDOW_MS) this.asked.shift();
+		this.forgetAsked(now);
+	}
+
+	/** Drops the asks older than DEMAND_WINDOW_MS (asked[0] is undefined once empty: the loop ends). */
+	private forgetAsked(now: number): void {
+		while (this.asked[0] < now - DEMAND_WINDOW_MS) this.asked.shift();
 	}
 
 	/** What an answer's rate-limit headers say: the budget left, and when the window resets. */
 	observe(remaining: number | undefined, resetAt: number | undefined, pauseMs: number, now = Date.now()): void {
 		this.budget = remaining !== undefined && resetAt !== undefined ? { remaining, resetAt } : 'none';
-		if (pauseMs > 0) this.pause(pauseMs, now);
+		this.pause(pauseMs, now);
 	}
 
 	/** Holds every call of the API user for `ms` (a window used up, or a 429). */
@@ -168,6 +173,7 @@ export class Dispatcher {
 			}
 			const wait = this.waitFor(call, now);
 			if (wait > 0) {
+				// Stryker disable next-line ArithmeticOperator: a wake-up too early only looks again (each ms until the wait is over): the same call starts at the same time.
 				wakeAt = Math.min(wakeAt, now + wait);
 				break; // the calls behind it wait for their turn too
 			}
@@ -183,7 +189,7 @@ export class Dispatcher {
 	 */
 	private mayGo(call: PendingCall, blockedContacts: Map<string, Set<string>>): boolean {
 		const flying = this.inFlight.get(call.route);
-		if (call.open && flying && flying.calls > 0) return false;
+		if (call.open && flying) return false;
 		const blocked = blockedContacts.get(call.route);
 		for (const contact of call.contacts) {
 			if (flying?.contacts.has(contact) || blocked?.has(contact)) return false;
@@ -198,11 +204,10 @@ export class Dispatcher {
 	private waitFor(call: PendingCall, now: number): number {
 		if (now < this.pauseUntil) return this.pauseUntil - now;
 		if (this.callsLeft(now) <= 0) {
-			const known = typeof this.budget === 'object' && this.budget.resetAt > now;
-			return this.flying === 0 && known && typeof this.budget === 'object' ? this.budget.resetAt - now : Infinity;
+			// With no call under way, only a known window not reset yet has no call left (callsLeft): wait for its reset.
+			return this.flying === 0 ? (this.budget as { resetAt: number }).resetAt - now : Infinity;
 		}
 		const interval = this.spacingMs(now);
-		if (interval === 0) return 0;
 		const untilSlot = this.lastStartAt + interval - now;
 		const lingerLeft = call.openedAt + MAX_LINGER_MS - now;
 		return Math.max(0, Math.min(untilSlot, lingerLeft));
@@ -213,12 +218,15 @@ export class Dispatcher {
 	 * the current rate fit in what is left of the window.
 	 */
 	private spacingMs(now: number): number {
-		if (typeof this.budget !== 'object' || this.budget.resetAt <= now) return 0;
+		// A window already reset leaves msLeft <= 0: no spacing, as asked * msLeft <= 0 <= left.
+		if (typeof this.budget !== 'object') return 0;
 		const left = Math.max(0, this.budget.remaining - this.flying) * BUDGET_SHARE;
 		const msLeft = this.budget.resetAt - now;
-		const askedPerMs = this.asked.filter((at) => at >= now - DEMAND_WINDOW_MS).length / DEMAND_WINDOW_MS;
+		this.forgetAsked(now);
+		const askedPerMs = this.asked.length / DEMAND_WINDOW_MS;
 		if (askedPerMs * msLeft <= left) return 0;
-		return left > 0 ? msLeft / left : msLeft;
+		// left > 0 here: waitFor asks only while callsLeft (remaining - flying) > 0.
+		return msLeft / left;
 	}
 
 	/**
@@ -233,21 +241,16 @@ export class Dispatcher {
 
 	private start(call: PendingCall, now: number): void {
 		this.pending.splice(this.pending.indexOf(call), 1);
-		call.open = false;
 		this.lastStartAt = now;
 		this.flying++;
-		const flying = this.inFlight.get(call.route) ?? { calls: 0, contacts: new Map<string, number>() };
+		const flying = this.inFlight.get(call.route) ?? { calls: 0, contacts: new Set<string>() };
 		this.inFlight.set(call.route, flying);
 		flying.calls++;
-		for (const contact of call.contacts) flying.contacts.set(contact, (flying.contacts.get(contact) ?? 0) + 1);
+		for (const contact of call.contacts) flying.contacts.add(contact);
 		void this.send(call).finally(() => {
 			this.flying--;
 			flying.calls--;
-			for (const contact of call.contacts) {
-				const count = (flying.contacts.get(contact) ?? 1) - 1;
-				if (count > 0) flying.contacts.set(contact, count);
-				else flying.contacts.delete(contact);
-			}
+			for (const contact of call.contacts) flying.contacts.delete(contact);
 			if (flying.calls === 0) this.inFlight.delete(call.route);
 			this.pump();
 		});
@@ -278,9 +281,11 @@ export class Dispatcher {
 
 	/** Looks again at `at`, unless it already will by then (a later wake-up that fires anyway only looks again: harmless). */
 	private wakeAt(at: number, now: number): void {
+		// Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: more wake-ups (or one for Infinity, which Node.js fires after 1 ms) only look again; pump decides what starts.
 		if (at === Infinity || at >= this.wakeTime) return;
 		this.wakeTime = at;
 		void sleep(Math.max(1, at - now)).then(() => {
+			// Stryker disable next-line ConditionalExpression: forgetting a later wake-up only sets another one; pump decides what starts.
 			if (this.wakeTime === at) this.wakeTime = Infinity;
 			this.pump();
 		});
