@@ -4,7 +4,7 @@
  * sends them (`{"a@b.c": {"2008": "No contact found"}}`, API reference of `PUT contact` and
  * `event/{id}/trigger`), key comparison, and byte counts in words.
  */
-import { errorsByContact, inWords, normalizeKey, planCalls, type BatchEntry } from '../../nodes/Emarsys/helpers/batch';
+import { CallPlanner, errorsByContact, inWords, normalizeKey, planCalls, type BatchEntry } from '../../nodes/Emarsys/helpers/batch';
 
 const entry = (itemIndex: number, contactId: string, payload: unknown = contactId): BatchEntry => ({ itemIndex, group: 'g', contactId, payload });
 /** What an entry counts against the limit: its JSON and a comma. */
@@ -51,6 +51,28 @@ describe('payload limits met exactly', () => {
 		const { chunks } = planCalls(entries, 'share', 1000);
 		expect(chunks).toHaveLength(1);
 		expect(chunks[0].sharing.get(entries[0])).toEqual([1, 2]);
+	});
+});
+
+describe('a call goes as soon as it is full (reads send while later items are read)', () => {
+	it('the entry that starts a new call hands back the full one; the others hand back nothing', () => {
+		const planner = new CallPlanner<BatchEntry>('separate', bytesOf('a') * 2);
+		const [a, b, c] = [entry(0, 'a'), entry(1, 'b'), entry(2, 'c')];
+		expect(planner.add(a)).toEqual({});
+		expect(planner.add(b)).toEqual({});
+		expect(planner.add(c)).toEqual({ closed: { entries: [a, b], group: 'g', bytes: bytesOf('a') * 2, sharing: new Map() } });
+		// The open call is still the group's last one.
+		expect(planner.chunksByGroup()).toEqual([[expect.objectContaining({ entries: [a, b] }), expect.objectContaining({ entries: [c], bytes: bytesOf('c') })]]);
+	});
+
+	it('a write naming a contact of the open call closes it; a read shares the contact and closes nothing', () => {
+		const writes = new CallPlanner<BatchEntry>('separate', 1000);
+		writes.add(entry(0, 'a'));
+		expect(writes.add(entry(1, 'A'))).toEqual({ closed: expect.objectContaining({ entries: [entry(0, 'a')] }) });
+		const reads = new CallPlanner<BatchEntry>('share', 1000);
+		reads.add(entry(0, 'a'));
+		expect(reads.add(entry(1, 'A'))).toEqual({});
+		expect(reads.chunksByGroup()[0][0].sharing.get(reads.chunksByGroup()[0][0].entries[0])).toEqual([1]);
 	});
 });
 

@@ -262,7 +262,7 @@ export function planCalls<E extends BatchEntry>(
 }
 
 /** Plans entries into calls one at a time (planCalls): each group's calls, the last one still open. */
-class CallPlanner<E extends BatchEntry> {
+export class CallPlanner<E extends BatchEntry> {
 	private readonly groups = new Map<string, Group<E>>();
 
 	constructor(
@@ -277,15 +277,17 @@ class CallPlanner<E extends BatchEntry> {
 		let group = this.groups.get(entry.group);
 		if (!group) this.groups.set(entry.group, (group = { chunks: [], bytes: 0, contacts: new Set(), entryOfContact: new Map(), sharing: new Map() }));
 		const contact = normalizeKey(entry.contactId);
-		const shared = this.sameContact === 'share' ? group.entryOfContact.get(contact) : undefined;
-		if (shared) {
-			const sharing = group.sharing.get(shared);
-			if (sharing) sharing.push(entry.itemIndex);
-			else group.sharing.set(shared, [entry.itemIndex]);
-			return {};
+		if (this.sameContact === 'share') {
+			const shared = group.entryOfContact.get(contact);
+			if (shared) {
+				const sharing = group.sharing.get(shared);
+				if (sharing) sharing.push(entry.itemIndex);
+				else group.sharing.set(shared, [entry.itemIndex]);
+				return {};
+			}
+			group.entryOfContact.set(contact, entry);
 		}
 		const closed = addToLastChunk(group, entry, contact, bytes, this.maxBytes);
-		if (this.sameContact === 'share') group.entryOfContact.set(contact, entry);
 		return closed ? { closed } : {};
 	}
 
