@@ -63,9 +63,19 @@ function cpuProfile(args: WorkerArgs): string[] {
 	return dir && args.subject === 'node' ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
 }
 
+/**
+ * V8 grows its young generation's semi-spaces from 1 MB (up to 32 MB each on this machine) as
+ * objects survive, and how far it gets in a run moves peak RSS by tens of MB between runs of the
+ * same code. Workers run with it fixed at 16 MB, so peak RSS compares what the subjects hold, not
+ * that (get at 100,000, 3 rounds each, 2026-12-05, load ~4: node 77-146 MB and floor 116-119
+ * without; node 125-130 and floor 102-115 with).
+ */
+const FIXED_YOUNG_GENERATION = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
+
 async function runWorker(args: WorkerArgs): Promise<WorkerResult> {
 	const debug = Boolean(process.env.BENCH_DEBUG);
-	const child = spawn(process.execPath, [...(debug ? ['--trace-gc'] : []), ...cpuProfile(args), '--expose-gc', '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
+	const v8Flags = [...(debug ? ['--trace-gc'] : []), ...FIXED_YOUNG_GENERATION, ...cpuProfile(args), '--expose-gc'];
+	const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		cwd: join(__dirname, '..'),
 	});

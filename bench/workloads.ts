@@ -4,8 +4,9 @@
  *    parameters the node reads per item, which the n8n floor (lib/n8n-floor.ts) reads too;
  *  - `floor`: exactly the calls the job needs at Emarsys's limit of 1000 keys / contacts / events
  *    per call (ceil(N/1000) calls, plus — for choice labels — the same metadata calls the node
- *    needs), with the same request bodies, one at a time, and the same output as the node's for a
- *    read (choice values labelled too); made by a bare axios script and by the n8n floor;
+ *    needs), with the same request bodies, one at a time, and the same output as the node's (a read's
+ *    choice values labelled too; a write's record of what was written); made by a bare axios
+ *    script and by the n8n floor;
  *  - `perItem`: what a user would do without this node — one signed call per item, sequentially
  *    (as n8n's HTTP Request node does by default, fed one item at a time).
  *
@@ -14,6 +15,8 @@
  * bench's latency (20 ms); the lanes workloads (`…200ms`) run the node with its default
  * Concurrent Requests against an API answering in 200 ms, at Emarsys's own rate limit.
  */
+import { randomBytes } from 'node:crypto';
+
 import type { IDataObject, INodeParameterResourceLocator, INodeParameters } from 'n8n-workflow';
 
 import { SEED_FIELDS } from '../sandbox/seed';
@@ -107,14 +110,15 @@ export interface Workload {
 	reads: string[];
 	expectedCalls(n: number): ExpectedCalls;
 	/**
-	 * Makes the job's calls. A read hands back the contacts Emarsys answered, in order: a node doing
+	 * Makes the job's calls and hands back, in order, the item the node outputs for each input item:
+	 * a read's contacts as Emarsys answered them, a write's record of what was written. A node doing
 	 * the job outputs them (the n8n floor does), so holding them is n8n's cost, not the node's.
 	 */
-	floor(client: EmarsysCaller, n: number, prefix: string): Promise<IDataObject[] | void>;
+	floor(client: EmarsysCaller, n: number, prefix: string): Promise<IDataObject[]>;
 	/** One signed call per item. Absent when `perItemAs` names a workload whose baseline makes the same calls. */
 	perItem?(client: EmarsysCaller, n: number, prefix: string, progress: (done: number) => void): Promise<void>;
 	perItemAs?: OpName;
-	/** A read: the node's output must be the n8n floor's, item for item (checked by digest). */
+	/** The node's output must be the n8n floor's, item for item (checked by digest). */
 	sameOutput: boolean;
 	/** Whether output item `i` answers input item `i` (a read: the contact asked for). */
 	answers?(input: IDataObject, output: IDataObject): boolean;
@@ -144,7 +148,7 @@ export async function seedContacts(client: EmarsysCaller, n: number, prefix: str
 const upsert: Workload = {
 	op: 'upsert',
 	lanes: false,
-	sameOutput: false,
+	sameOutput: true,
 	needsContacts: false,
 	freshStoreEachRun: true,
 	inputItems: (n, prefix) =>
@@ -175,10 +179,15 @@ const upsert: Workload = {
 	reads: ['keyId', 'contactId', 'columns.mappingMode', 'columns.value', 'createIfMissing'],
 	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) PUT contact' }),
 	floor: async (client, n, prefix) => {
+		const written: IDataObject[] = [];
 		for (const part of chunks(range(n))) {
 			const contacts = part.map((i) => ({ '3': email(prefix, i), '1': `First${i}`, '2': `Last${i}`, '11': ['Vienna', 'Berlin', 'Budapest'][i % 3] }));
-			await client.call('PUT', 'contact/', { key_id: '3', contacts }, { create_if_not_exists: '1' });
+			const answer = await client.call('PUT', 'contact/', { key_id: '3', contacts }, { create_if_not_exists: '1' });
+			// Emarsys lists the written contacts' IDs in order ("Update Contacts": data.ids).
+			const ids = (answer.data as { ids?: unknown[] }).ids ?? [];
+			contacts.forEach((fields, k) => written.push({ id: String(ids[k]), keyId: '3', contactId: fields['3'], fields }));
 		}
+		return written;
 	},
 	perItem: async (client, n, prefix, progress) => {
 		for (let i = 0; i < n; i++) {
@@ -201,7 +210,7 @@ const upsert: Workload = {
 const upsertAutoMap: Workload = {
 	op: 'upsertAutoMap',
 	lanes: false,
-	sameOutput: false,
+	sameOutput: true,
 	needsContacts: false,
 	freshStoreEachRun: true,
 	inputItems: (n, prefix) =>
@@ -219,7 +228,7 @@ const upsertAutoMap: Workload = {
 	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH) + 1, rule: 'ceil(N/1000) PUT contact + 1 field list (to map input keys to field IDs)' }),
 	floor: async (client, n, prefix) => {
 		await client.call('GET', 'field/translate/en');
-		await upsert.floor(client, n, prefix);
+		return await upsert.floor(client, n, prefix);
 	},
 	perItemAs: 'upsert',
 };
@@ -316,6 +325,8 @@ const upsertAutoMap200ms: Workload = {
 	op: 'upsertAutoMap200ms',
 	lanes: true,
 	latencyMs: 200,
+	// Calls in parallel lanes reach Emarsys in any order, and created contacts' IDs follow it.
+	sameOutput: false,
 	parameters: () => {
 		const { options: _lanesOff, ...parameters } = upsertAutoMap.parameters();
 		return parameters;
@@ -328,6 +339,7 @@ const upsertAutoMap200ms: Workload = {
 const trigger: Workload = {
 	op: 'trigger',
 	lanes: false,
+	// The node's and the floor's outputs differ only in their trigger IDs, random per run.
 	sameOutput: false,
 	needsContacts: true,
 	freshStoreEachRun: false,
@@ -344,15 +356,21 @@ const trigger: Workload = {
 	reads: ['eventId', 'keyId', 'contactId', 'eventData', 'options'],
 	expectedCalls: (n) => ({ exact: Math.ceil(n / BATCH), rule: 'ceil(N/1000) POST event/{id}/trigger' }),
 	floor: async (client, n, prefix) => {
-		const run = Date.now().toString(36);
+		// Trigger IDs as long as the node's (n8n-<24 hex digits>-<item>), new every run.
+		const run = randomBytes(12).toString('hex');
+		const triggered: IDataObject[] = [];
 		for (const part of chunks(range(n))) {
 			const contacts = part.map((i) => ({
 				external_id: email(prefix, i),
 				data: { order_id: `A-${i}`, total: (i % 100) + 0.5 },
-				trigger_id: `floor-${run}-${i}`,
+				trigger_id: `n8n-${run}-${i}`,
 			}));
 			await client.call('POST', `event/${EVENT_ID}/trigger`, { key_id: '3', contacts });
+			for (const contact of contacts) {
+				triggered.push({ success: true, eventId: EVENT_ID, keyId: '3', contactId: contact.external_id, triggerId: contact.trigger_id });
+			}
 		}
+		return triggered;
 	},
 	perItem: async (client, n, prefix, progress) => {
 		const run = Date.now().toString(36);

@@ -5,8 +5,9 @@
  * (`Workload.reads`) through `this.getNodeParameter(name, i)` — n8n evaluates the same expressions
  * and runs the same checks — then makes exactly the floor's calls (ceil(N/1000), the same bodies
  * as the bare script) through n8n's request helper with the Emarsys WSSE credential, and outputs
- * one item per input item: the contact Emarsys answered for a read (any node doing the job outputs
- * it), an empty one for a write. What the Emarsys node costs beyond it is what this package adds.
+ * one item per input item, the one the Emarsys node outputs (any node doing the job outputs one): the
+ * contact Emarsys answered for a read, the record of what was written for a write. What the Emarsys
+ * node costs beyond it is what this package adds.
  */
 import type {
 	IDataObject,
@@ -48,13 +49,14 @@ export function n8nFloorFor(emarsys: INodeType): INodeType {
 		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 			const items = this.getInputData();
 			const workload = WORKLOADS[this.getNodeParameter('benchOp', 0) as OpName];
-			// The values are not used (the calls' bodies are the bare script's); n8n throws on a name it lacks.
-			for (let i = 0; i < items.length; i++) {
-				for (const name of workload.reads) this.getNodeParameter(name, i, undefined, readOptions(name));
-			}
+			// Every item is read before the first call and what was read is held until the calls are
+			// made, as a node that checks every item before calling must (the brief: bad input gets
+			// its error before any call). The values are not used otherwise: the calls' bodies are the
+			// bare script's. n8n throws on a name it lacks.
+			const read = items.map((_, i) => workload.reads.map((name) => this.getNodeParameter(name, i, undefined, readOptions(name))));
 			const answered = await workload.floor(await callerFor(this), items.length, this.getNodeParameter('benchPrefix', 0) as string);
-			// A read outputs the contacts Emarsys answered (one per item here); a write, an empty item.
-			return [items.map((_, i) => ({ json: answered?.[i] ?? {}, pairedItem: { item: i } }))];
+			if (read.length !== items.length) throw new Error('an item was not read');
+			return [items.map((_, i) => ({ json: answered[i] ?? {}, pairedItem: { item: i } }))];
 		},
 	};
 }
