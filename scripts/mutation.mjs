@@ -47,7 +47,8 @@ export const GROUPS = [
 	{
 		name: 'engine',
 		mutate: [...linesOf(BATCH, IO[BATCH]), 'nodes/Emarsys/helpers/results.ts'],
-		tests: [integration('batching')],
+		// operations: the error wrapping, lists and labels of results.ts that batching does not reach.
+		tests: [integration('batching'), integration('batching-engine'), integration('operations')],
 	},
 	{ name: 'dispatcher', mutate: ['nodes/Emarsys/transport/dispatcher.ts'], tests: [unit('dispatcher')] },
 	{
