@@ -41,7 +41,8 @@ export const GROUPS = [
 	{
 		name: 'io',
 		mutate: [...linesOf(FIELDS, IO[FIELDS]), ...linesOf(PAGING, IO[PAGING])],
-		tests: [integration('dropdowns'), integration('operations')],
+		// segments and contactLists: the Get Many operations that read pages and whole lists; field-lists: retries and kept lists.
+		tests: [integration('dropdowns'), integration('operations'), integration('field-lists'), integration('segments'), integration('contactLists')],
 	},
 	{ name: 'batch', mutate: linesOf(BATCH, IO[BATCH], { except: true }), tests: [unit('batch'), unit('validation')] },
 	{

@@ -36,7 +36,7 @@ export async function listForEachItem(ctx: IExecuteFunctions, items: INodeExecut
 		await results.run(i, async () => {
 			const wanted = wantedCount(params, i);
 			const list = await load();
-			results.add(i, deepCopy(wanted === undefined ? list : list.slice(0, wanted)));
+			results.add(i, deepCopy(list.slice(0, wanted))); // all of it when wanted is undefined
 		});
 	}
 	return results.toItems();
