@@ -49,7 +49,7 @@ export const GROUPS = [
 		name: 'engine',
 		mutate: [...linesOf(BATCH, IO[BATCH]), 'nodes/Emarsys/helpers/results.ts'],
 		// operations: the error wrapping, lists and labels of results.ts that batching does not reach.
-		tests: [integration('batching'), integration('batching-engine'), integration('operations')],
+		tests: [integration('batching'), integration('batching-engine'), integration('item-results'), integration('operations')],
 	},
 	{ name: 'dispatcher', mutate: ['nodes/Emarsys/transport/dispatcher.ts'], tests: [unit('dispatcher')] },
 	{

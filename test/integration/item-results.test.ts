@@ -1,0 +1,86 @@
+/**
+ * What each input item gets back (helpers/results.ts, and the batch engine's last steps): found by
+ * mutation testing (engine group) after batching.test.ts and batching-engine.test.ts.
+ */
+import { apiCalls, run, startEnv, type Env } from './setup';
+
+let env: Env;
+beforeAll(async () => {
+	env = await startEnv();
+});
+afterAll(async () => {
+	await env.sandbox.stop();
+});
+beforeEach(async () => {
+	await env.sandbox.reset();
+});
+
+describe('items refused before any call (Continue On Fail)', () => {
+	it('every item refused: one error item each, no call, and the run ends', async () => {
+		const { items, error } = await run(
+			env,
+			'wsse',
+			{ resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: '={{ $json.email }}', eventData: '={{ $json.data }}' },
+			[{ email: 'ada@example.com', data: '[1]' }, { email: '', data: '{}' }],
+			{ continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(items[0].json.error).toMatch(/Parameter "eventData".*\[item 0\]/);
+		expect(items[1].json.error).toMatch(/Parameter "contactId": is empty.*\[item 1\]/);
+		expect(await apiCalls(env.sandbox)).toEqual([]);
+	});
+
+	it('a refused item is not fetched for afterwards: only the good item\'s field list is asked for', async () => {
+		const { items, error } = await run(
+			env,
+			'wsse',
+			{ resource: 'field', operation: 'getAll', options: { language: '={{ $json.language }}' } },
+			[{ language: 'de' }, { language: 'not a language' }],
+			{ continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		const ofItem = (i: number) => items.filter((item) => (item.pairedItem as { item: number }).item === i);
+		expect(ofItem(0).length).toBeGreaterThan(40);
+		expect(ofItem(1)).toHaveLength(1);
+		expect(ofItem(1)[0].json.error).toMatch(/Parameter "options.language": "not a language" is not a language code.*\[item 1\]/);
+		expect((await apiCalls(env.sandbox)).map((call) => call.endpoint)).toEqual(['field/translate/de']);
+	});
+});
+
+describe('an item whose call fails (Continue On Fail)', () => {
+	it('gets its error; the other items get their output', async () => {
+		const { items, error } = await run(
+			env,
+			'wsse',
+			{ resource: 'field', operation: 'getSingleChoices', fieldId: '={{ $json.field }}' },
+			[{ field: '5' }, { field: '424242' }],
+			{ continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		expect(items.filter((item) => (item.pairedItem as { item: number }).item === 0).map((item) => item.json.choice)).toEqual(['Male', 'Female']);
+		const failed = items.filter((item) => (item.pairedItem as { item: number }).item === 1);
+		expect(failed).toHaveLength(1);
+		expect(failed[0].json.error).toEqual(expect.any(String));
+		expect(failed[0].error).toBeDefined();
+	});
+});
+
+describe('items naming the same contact', () => {
+	it('each of three gets its own copy of the row: changing one changes no other', async () => {
+		const { items, error } = await run(
+			env,
+			'wsse',
+			{ resource: 'contact', operation: 'get', keyId: '3', contactId: '={{ $json.email }}', fields: ['1'] },
+			[{ email: 'ada@example.com' }, { email: 'ADA@example.com' }, { email: 'ada@example.com' }],
+		);
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(3);
+		expect(items[1].json).toEqual(items[0].json);
+		expect(items[2].json).toEqual(items[0].json);
+		items[1].json['1'] = 'Changed by a later node';
+		expect(items[0].json['1']).toBe('Ada');
+		expect(items[2].json['1']).toBe('Ada');
+		expect((await apiCalls(env.sandbox)).filter((call) => call.endpoint === 'contact/getdata')).toHaveLength(1);
+	});
+});
