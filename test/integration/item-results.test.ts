@@ -66,6 +66,25 @@ describe('an item whose call fails (Continue On Fail)', () => {
 	});
 });
 
+describe('an item that failed stays failed with its first error', () => {
+	it('a field list Emarsys refuses (403): the item gets that error, not a later check\'s', async () => {
+		// Key "first_name" is a string ID: the field list is fetched first to find its column.
+		await env.sandbox.setFaults({ errorRate: { status: 403, rate: 1 } });
+		const { items, error } = await run(
+			env,
+			'wsse',
+			{ resource: 'segment', operation: 'containsContact', segmentId: { __rl: true, mode: 'id', value: '900001' }, keyId: 'first_name', contactId: 'Ada', options: { metadataCacheSeconds: 0 } },
+			[{}],
+			{ continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1);
+		expect(items[0].json.error).toMatch(/403/);
+		expect(items[0].json.error).not.toMatch(/no field with string ID/);
+		expect((await apiCalls(env.sandbox)).map((call) => call.endpoint)).toEqual(['field/translate/en']);
+	});
+});
+
 describe('items naming the same contact', () => {
 	it('each of three gets its own copy of the row: changing one changes no other', async () => {
 		const { items, error } = await run(
