@@ -1,8 +1,9 @@
 /**
- * What each input item gets back (helpers/results.ts, and the batch engine's last steps): found by
- * mutation testing (engine group) after batching.test.ts and batching-engine.test.ts.
+ * What each input item gets back (helpers/results.ts, and the batch engine's last steps), and the
+ * byte limit of a call shared by executions: found by mutation testing (engine group) after
+ * batching.test.ts and batching-engine.test.ts.
  */
-import { apiCalls, run, startEnv, type Env } from './setup';
+import { apiCalls, credentialsFor, run, startEnv, type Env } from './setup';
 
 let env: Env;
 beforeAll(async () => {
@@ -102,4 +103,42 @@ describe('items naming the same contact', () => {
 		expect(items[2].json['1']).toBe('Ada');
 		expect((await apiCalls(env.sandbox)).filter((call) => call.endpoint === 'contact/getdata')).toHaveLength(1);
 	});
+});
+
+describe('a call shared by executions stays within the byte limit of a trigger call (1 MB)', () => {
+	const trigger = (email: string, data: string) => ({
+		nodeType: 'emarsys',
+		parameters: { authentication: 'wsse', resource: 'event', operation: 'trigger', eventId: '1001', keyId: '3', contactId: '={{ $json.email }}', eventData: '={{ $json.data }}' },
+		inputItems: [{ email, data }],
+		continueOnFail: true,
+	});
+	/** Ten contacts with about 99 kB of event data each (some 991 kB in all): one call of their own. */
+	const big = Array.from({ length: 10 }, (_, i) => ({ email: `big${i}@example.com`, data: JSON.stringify({ global: { p: 'x'.repeat(99_000) } }) }));
+
+	/** A first call under way, then the ten-contact execution and one with `extra` event data at once: the contacts of each call. */
+	async function sharedCalls(extra: string): Promise<string[][]> {
+		env.harness.clearCredentials();
+		for (const [type, data] of Object.entries(credentialsFor(env.sandbox, 'wsse'))) await env.harness.setCredentials(type, data);
+		await env.sandbox.setFaults({ latencyMs: 500 });
+		const first = env.harness.runNode(trigger('first@example.com', '{}'));
+		await new Promise((resolve) => setTimeout(resolve, 150));
+		const runs = await Promise.all([
+			env.harness.runNode({ ...trigger('', ''), inputItems: big }),
+			env.harness.runNode(trigger('small@example.com', JSON.stringify({ global: { p: extra } }))),
+			first,
+		]);
+		runs.forEach((result) => expect(result.error).toBeUndefined());
+		return (await apiCalls(env.sandbox)).map((call) => (call.body as { contacts: Array<{ external_id: string }> }).contacts.map((contact) => contact.external_id));
+	}
+
+	it('a small contact rides along with the ten', async () => {
+		const calls = await sharedCalls('');
+		expect(calls).toHaveLength(2);
+		expect(calls[1].sort()).toEqual([...big.map((row) => row.email), 'small@example.com'].sort());
+	}, 30000);
+
+	it('one with 9 kB of event data, which would take the call a few hundred bytes past 1 MB less room for the envelope, goes in its own call', async () => {
+		const calls = await sharedCalls('y'.repeat(9_000));
+		expect(calls.map((contacts) => contacts.length).sort((a, b) => a - b)).toEqual([1, 1, 10]);
+	}, 30000);
 });
