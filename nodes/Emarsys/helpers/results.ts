@@ -118,8 +118,9 @@ function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiErr
 	// checks refuse: "Invalid input for '26' [item 0]" / "'26' expects one of the following
 	// values: [1, 2, 3] but we got '4'"). Error items keep only the message: it gets both.
 	const description = (error as { description?: unknown } | undefined)?.description;
+	// An empty description needs no check of its own: every message includes ''.
 	const message =
-		error instanceof Error && typeof description === 'string' && description !== '' && !error.message.includes(description)
+		error instanceof Error && typeof description === 'string' && !error.message.includes(description)
 			? `${error.message}: ${description}`
 			: undefined;
 	const wrapped = new NodeOperationError(node, error as Error, { itemIndex, ...(message ? { message } : {}) });
