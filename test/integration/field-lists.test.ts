@@ -85,3 +85,16 @@ describe('lists kept for later executions', () => {
 		expect((await endpoints()).filter((endpoint) => endpoint === 'field/choices')).toHaveLength(2);
 	});
 });
+
+describe('the field dropdown', () => {
+	it('lists the fields in English', async () => {
+		const list = await env.harness.loadOptions({
+			nodeType: 'emarsys',
+			method: 'getFields',
+			parameters: { authentication: 'wsse', resource: 'contact', operation: 'get' },
+			credentials: credentialsFor(env.sandbox, 'wsse'),
+		});
+		expect(list).toContainEqual(expect.objectContaining({ name: 'E-Mail (3)', value: '3' }));
+		expect(await endpoints()).toEqual(['field/translate/en']);
+	});
+});
