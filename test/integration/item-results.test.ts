@@ -91,7 +91,8 @@ describe('items naming the same contact', () => {
 		const { items, error } = await run(
 			env,
 			'wsse',
-			{ resource: 'contact', operation: 'get', keyId: '3', contactId: '={{ $json.email }}', fields: ['1'] },
+			// The key field among the fields asked for: the rows go out as Emarsys sent them, not renamed.
+			{ resource: 'contact', operation: 'get', keyId: '3', contactId: '={{ $json.email }}', fields: ['1', '3'] },
 			[{ email: 'ada@example.com' }, { email: 'ADA@example.com' }, { email: 'ada@example.com' }],
 		);
 		expect(error).toBeUndefined();
