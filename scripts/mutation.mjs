@@ -41,13 +41,15 @@ export const GROUPS = [
 	{
 		name: 'io',
 		mutate: [...linesOf(FIELDS, IO[FIELDS]), ...linesOf(PAGING, IO[PAGING])],
-		tests: [integration('dropdowns'), integration('operations')],
+		// segments and contactLists: the Get Many operations that read pages and whole lists; field-lists: retries and kept lists.
+		tests: [integration('dropdowns'), integration('operations'), integration('field-lists'), integration('segments'), integration('contactLists')],
 	},
 	{ name: 'batch', mutate: linesOf(BATCH, IO[BATCH], { except: true }), tests: [unit('batch'), unit('validation')] },
 	{
 		name: 'engine',
 		mutate: [...linesOf(BATCH, IO[BATCH]), 'nodes/Emarsys/helpers/results.ts'],
-		tests: [integration('batching')],
+		// operations: the error wrapping, lists and labels of results.ts that batching does not reach.
+		tests: [integration('batching'), integration('batching-engine'), integration('item-results'), integration('operations')],
 	},
 	{ name: 'dispatcher', mutate: ['nodes/Emarsys/transport/dispatcher.ts'], tests: [unit('dispatcher')] },
 	{

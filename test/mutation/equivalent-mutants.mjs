@@ -17,6 +17,18 @@ export const EQUIVALENT_MUTANTS = [
 		code: "'utf8'",
 		reason: 'Buffer.byteLength counts UTF-8 bytes for any encoding name it does not know, "" included: the same count',
 	},
+	{
+		file: 'nodes/Emarsys/helpers/batch.ts',
+		code: 'return false;',
+		reason:
+			'BatchCalls.add: `true` only makes a read yield (sleep(0)) after every item instead of after an item whose call went: the same calls, answers and items, only timing',
+	},
+	{
+		file: 'nodes/Emarsys/helpers/batch.ts',
+		code: 'combine: false',
+		reason:
+			'a call closed while adding is a read call (writes hold theirs), closed by its 1001st key: full with 1000 keys unless they average 10 kB (key values are e-mail addresses, IDs and other short field values), so no entry of another execution fits and offering it for combining sends the same call',
+	},
 ];
 
 export const strykerPlugins = [

@@ -26,13 +26,16 @@ export class ItemResults {
 		ctx: IExecuteFunctions,
 		readonly count: number,
 	) {
+		// Stryker disable next-line ArrayDeclaration: a list made to its size up front holds the same entries as one that grows.
 		this.outputs = new Array(count);
+		// Stryker disable next-line ArrayDeclaration: an empty list reads undefined at every index, as this one does.
 		this.errors = new Array(count).fill(undefined);
 		this.continueOnFail = ctx.continueOnFail();
 		this.node = ctx.getNode();
 	}
 
 	add(itemIndex: number, json: IDataObject | IDataObject[]): void {
+		// Stryker disable next-line ConditionalExpression: outputs of a failed item are never handed on (toItems gives its error only; callers ask failed() first): only memory is saved. This also hides `true`, which every test catches.
 		if (this.errors[itemIndex]) return;
 		const outputs = this.outputs[itemIndex];
 		// A new list is made to the size it needs (most items have one output; a list grown from empty
@@ -87,11 +90,13 @@ export class ItemResults {
 
 	toItems(): INodeExecutionData[] {
 		const items: INodeExecutionData[] = [];
+		// Stryker disable next-line EqualityOperator: at index count there is neither an error nor outputs: nothing more is added. This also hides `>=`, which every test catches.
 		for (let index = 0; index < this.count; index++) {
 			const error = this.errors[index];
 			if (error) {
 				// n8n-core keeps only the message in an error item's json (normalizeNodeErrors); the
 				// description, HTTP status and reply code travel with `error`.
+				// Stryker disable next-line ObjectLiteral: n8n-core sets an error item's json to { error: message } itself (normalizeNodeErrors).
 				items.push({ json: { error: error.message }, error, pairedItem: { item: index } });
 				continue;
 			}
@@ -113,8 +118,9 @@ function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiErr
 	// checks refuse: "Invalid input for '26' [item 0]" / "'26' expects one of the following
 	// values: [1, 2, 3] but we got '4'"). Error items keep only the message: it gets both.
 	const description = (error as { description?: unknown } | undefined)?.description;
+	// An empty description needs no check of its own: every message includes ''.
 	const message =
-		error instanceof Error && typeof description === 'string' && description !== '' && !error.message.includes(description)
+		error instanceof Error && typeof description === 'string' && !error.message.includes(description)
 			? `${error.message}: ${description}`
 			: undefined;
 	const wrapped = new NodeOperationError(node, error as Error, { itemIndex, ...(message ? { message } : {}) });

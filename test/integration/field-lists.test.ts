@@ -1,0 +1,100 @@
+/**
+ * The field and choice lists (helpers/fields.ts list loaders): a fetch that gets a broken answer is
+ * sent again, and the lists kept for later executions are kept apart per field. Found by mutation
+ * testing (io group). Each test asks for lists no earlier test of this file has fetched (the
+ * lists are kept per client for later executions).
+ */
+import type { INodeParameters } from 'n8n-workflow';
+
+import { apiCalls, credentialsFor, run, startEnv, type Env } from './setup';
+
+let env: Env;
+beforeAll(async () => {
+	env = await startEnv();
+});
+afterAll(async () => {
+	await env.sandbox.stop();
+});
+beforeEach(async () => {
+	await env.sandbox.reset();
+});
+
+const endpoints = async () => (await apiCalls(env.sandbox)).map((call) => call.endpoint);
+
+describe('a list fetch that gets a truncated answer is sent again', () => {
+	it('the field list', async () => {
+		await env.sandbox.setFaults({ malformedJsonCount: 1 });
+		const { items, error } = await run(env, 'wsse', { resource: 'field', operation: 'getAll', options: { language: 'fr' } });
+		expect(error).toBeUndefined();
+		expect(items.length).toBeGreaterThan(40);
+		expect(await endpoints()).toEqual(['field/translate/fr', 'field/translate/fr']);
+	});
+
+	it('the choices of a single-choice field', async () => {
+		await env.sandbox.setFaults({ malformedJsonCount: 1 });
+		const { items, error } = await run(env, 'wsse', { resource: 'field', operation: 'getSingleChoices', fieldId: '5', options: { language: 'fr' } });
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.json.id)).toEqual(['1', '2']);
+		expect(await endpoints()).toEqual(['field/5/choice/translate/fr', 'field/5/choice/translate/fr']);
+	});
+
+	it('the choices of multi-choice fields', async () => {
+		await env.sandbox.setFaults({ malformedJsonCount: 1 });
+		const { items, error } = await run(env, 'wsse', { resource: 'field', operation: 'getMultiChoices', fieldId: '0', options: { language: 'fr' } });
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(4);
+		expect(await endpoints()).toEqual(['field/choices', 'field/choices']);
+	});
+});
+
+describe('lists kept for later executions', () => {
+	/** Runs with the credentials stored once, as executions of one workflow are (run() stores them anew each time). */
+	const execute = async (parameters: INodeParameters) =>
+		await env.harness.runNode({ nodeType: 'emarsys', parameters: { authentication: 'wsse', ...parameters }, inputItems: [{}] });
+	beforeEach(async () => {
+		env.harness.clearCredentials();
+		for (const [type, data] of Object.entries(credentialsFor(env.sandbox, 'wsse'))) await env.harness.setCredentials(type, data);
+	});
+
+	// Field operations always read fresh; Get With Choice Labels keeps the lists for Field List Cache seconds.
+	const labels = (fields: string[]): INodeParameters => ({
+		resource: 'contact',
+		operation: 'getWithChoiceLabels',
+		keyId: '3',
+		contactId: 'ada@example.com',
+		fields,
+		options: { metadataCacheSeconds: 60 },
+	});
+
+	it('the choices of a single-choice field are fetched once', async () => {
+		const first = await execute(labels(['5']));
+		const second = await execute(labels(['5']));
+		expect(first.items[0].json['5']).toBe('Female');
+		expect(second.items[0].json['5']).toBe('Female');
+		expect((await endpoints()).filter((endpoint) => endpoint === 'field/5/choice/translate/en')).toHaveLength(1);
+	});
+
+	it('the choices of one multi-choice field are kept apart from another\'s', async () => {
+		const first = await execute(labels(['10500']));
+		const other = await execute(labels(['0']));
+		const again = await execute(labels(['10500']));
+		expect(first.items[0].json['10500']).toEqual(['Shoes', 'Jackets']);
+		expect(other.items[0].json['0']).toEqual(['Travel', 'Technology']);
+		expect(again.items[0].json['10500']).toEqual(['Shoes', 'Jackets']);
+		// The third run finds field 10500's choices kept from the first.
+		expect((await endpoints()).filter((endpoint) => endpoint === 'field/choices')).toHaveLength(2);
+	});
+});
+
+describe('the field dropdown', () => {
+	it('lists the fields in English', async () => {
+		const list = await env.harness.loadOptions({
+			nodeType: 'emarsys',
+			method: 'getFields',
+			parameters: { authentication: 'wsse', resource: 'contact', operation: 'get' },
+			credentials: credentialsFor(env.sandbox, 'wsse'),
+		});
+		expect(list).toContainEqual(expect.objectContaining({ name: 'E-Mail (3)', value: '3' }));
+		expect(await endpoints()).toEqual(['field/translate/en']);
+	});
+});
