@@ -64,21 +64,19 @@ function cpuProfile(args: WorkerArgs): string[] {
 }
 
 /**
- * Peak RSS should say what a subject holds, not how V8's heap sizing went in that round. V8 grows
- * its young generation's semi-spaces from 1 MB (up to 32 MB each on this machine) as objects
- * survive, and after each full GC lets the old generation grow by a factor (1.1 to 4) it picks from
- * how fast the program runs; both moved peak RSS by tens of MB between rounds of the same code.
- * Workers run with both fixed: semi-spaces at 16 MB, old generation growing by half. At 100,000,
- * 3 rounds each (2026-12-05, load ~4): get, default heap: node 77-146 MB, n8n floor 116-119;
- * semi-spaces fixed: node 125-130, floor 102-115; trigger, semi-spaces fixed: node 125-150, floor
- * 69-103; both fixed: get node 91-91, floor 85-100; trigger node 101-103, floor 99-112 (wall
- * times as before).
+ * V8 grows its young generation's semi-spaces from 1 MB (up to 32 MB each on this machine) as
+ * objects survive, and how far it got in a round moved peak RSS by tens of MB between rounds of
+ * the same code. Workers run with it fixed at 16 MB. (get at 100,000, 3 rounds each, 2026-12-05,
+ * load ~4: node 77-146 MB and floor 116-119 without; node 125-130 and floor 102-115 with.) Fixing
+ * the old generation's growth too (--heap-growing-percent=50) steadied peak RSS further but made
+ * full GCs more frequent, which cost the subject holding more the most: upsertAutoMap's node went
+ * from 1.04 to 1.21 times the n8n floor's wall time. Not used: the figure must be n8n's as it runs.
  */
-const STEADY_HEAP = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--heap-growing-percent=50'];
+const FIXED_YOUNG_GENERATION = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 async function runWorker(args: WorkerArgs): Promise<WorkerResult> {
 	const debug = Boolean(process.env.BENCH_DEBUG);
-	const v8Flags = [...(debug ? ['--trace-gc'] : []), ...STEADY_HEAP, ...cpuProfile(args), '--expose-gc'];
+	const v8Flags = [...(debug ? ['--trace-gc'] : []), ...FIXED_YOUNG_GENERATION, ...cpuProfile(args), '--expose-gc'];
 	const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		cwd: join(__dirname, '..'),
