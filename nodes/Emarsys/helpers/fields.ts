@@ -76,7 +76,8 @@ export async function getMultiChoiceLists(
 	// Stryker disable next-line ConditionalExpression: no caller asks for no fields (choice labels check first; Get Multi Choices always names one). This also hides `true`, which the tests catch.
 	if (ids.length === 0) return {};
 	return await client.metadata(`multichoices:${ids.join(',')}:${language}`, async () => {
-		const reply = await client.request<Record<string, EmarsysChoice[]> | EmarsysChoice[]>({
+		// Emarsys answers an object keyed by field ID, one for one field too (as the sandbox does).
+		const reply = await client.request<Record<string, EmarsysChoice[]>>({
 			method: 'GET',
 			endpoint: 'field/choices',
 			qs: { fields: ids.join(','), language },
@@ -89,8 +90,6 @@ export async function getMultiChoiceLists(
 			for (const [key, value] of Object.entries(data)) {
 				result[key] = Array.isArray(value) ? value : [];
 			}
-		} else if (Array.isArray(data) && ids.length === 1) {
-			result[ids[0]] = data;
 		}
 		return result;
 	}, fresh);
