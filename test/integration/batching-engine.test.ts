@@ -70,10 +70,11 @@ describe('one call at a time (Concurrent Requests 1): a run that fails starts no
 		const seeded = await run(env, 'wsse', { resource: 'contact', operation: 'upsert', keyId: '3', columns: manualColumns({ '3': '={{ $json.email }}' }) }, known.map((email) => ({ email })));
 		expect(seeded.error).toBeUndefined();
 		await env.sandbox.clearLog();
-		// Call 1 (the 1000 known contacts) takes 1.5 s; call 2 is full at item 2000 and waits; item 2500 has no key.
+		// Call 1 (the 1000 known contacts) takes 3 s (reading the next 1,500 items takes some 0.2 s
+		// here: room for a machine many times slower); call 2 is full at item 2000 and waits; item 2500 has no key.
 		const input = [...known, ...Array.from({ length: 2000 }, (_, i) => `later${i}@example.com`)].map((email) => ({ email }));
 		input[2500] = { email: '' };
-		await env.sandbox.setFaults({ latencyMs: 1500 });
+		await env.sandbox.setFaults({ latencyMs: 3000 });
 		const { items, error } = await run(env, 'wsse', getParameters({ concurrentRequests: 1 }), input);
 		expect(items).toEqual([]);
 		expect(error?.message).toMatch(/Parameter "contactId": is empty.*\[item 2500\]/);

@@ -120,9 +120,11 @@ describe('a call shared by executions stays within the byte limit of a trigger c
 	async function sharedCalls(extra: string): Promise<string[][]> {
 		env.harness.clearCredentials();
 		for (const [type, data] of Object.entries(credentialsFor(env.sandbox, 'wsse'))) await env.harness.setCredentials(type, data);
-		await env.sandbox.setFaults({ latencyMs: 500 });
+		// The first call must be under way before the other two executions start, and still be when
+		// they reach the dispatcher: margins of several times what each takes on a busy machine.
+		await env.sandbox.setFaults({ latencyMs: 1500 });
 		const first = env.harness.runNode(trigger('first@example.com', '{}'));
-		await new Promise((resolve) => setTimeout(resolve, 150));
+		await new Promise((resolve) => setTimeout(resolve, 500));
 		const runs = await Promise.all([
 			env.harness.runNode({ ...trigger('', ''), inputItems: big }),
 			env.harness.runNode(trigger('small@example.com', JSON.stringify({ global: { p: extra } }))),
