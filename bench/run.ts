@@ -64,19 +64,16 @@ function cpuProfile(args: WorkerArgs): string[] {
 }
 
 /**
- * V8 grows its young generation's semi-spaces from 1 MB (up to 32 MB each on this machine) as
- * objects survive, and how far it got in a round moved peak RSS by tens of MB between rounds of
- * the same code. Workers run with it fixed at 16 MB. (get at 100,000, 3 rounds each, 2026-12-05,
- * load ~4: node 77-146 MB and floor 116-119 without; node 125-130 and floor 102-115 with.) Fixing
- * the old generation's growth too (--heap-growing-percent=50) steadied peak RSS further but made
- * full GCs more frequent, which cost the subject holding more the most: upsertAutoMap's node went
- * from 1.04 to 1.21 times the n8n floor's wall time. Not used: the figure must be n8n's as it runs.
+ * Workers run with V8's default heap sizing, as n8n does: the time figures depend on it. Fixing it
+ * steadies peak RSS (which moves by tens of MB between rounds of the same code as V8 sizes its
+ * heap from how fast the program runs) but costs most the subject that holds more: measured
+ * 2026-12-05 (docs/performance.md), semi-spaces fixed at 16 MB took upsertAutoMap's node from 1.02
+ * to 1.23 times the n8n floor's wall time at 10,000, and the old generation's growth fixed at 50 %
+ * from 1.04 to 1.21 at 100,000.
  */
-const FIXED_YOUNG_GENERATION = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
-
 async function runWorker(args: WorkerArgs): Promise<WorkerResult> {
 	const debug = Boolean(process.env.BENCH_DEBUG);
-	const v8Flags = [...(debug ? ['--trace-gc'] : []), ...FIXED_YOUNG_GENERATION, ...cpuProfile(args), '--expose-gc'];
+	const v8Flags = [...(debug ? ['--trace-gc'] : []), ...cpuProfile(args), '--expose-gc'];
 	const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		cwd: join(__dirname, '..'),
