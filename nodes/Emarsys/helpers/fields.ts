@@ -75,22 +75,18 @@ export async function getMultiChoiceLists(
 	const ids = [...new Set(fieldIds)].sort((a, b) => Number(a) - Number(b));
 	// Stryker disable next-line ConditionalExpression: no caller asks for no fields (choice labels check first; Get Multi Choices always names one). This also hides `true`, which the tests catch.
 	if (ids.length === 0) return {};
-	return await client.metadata(`multichoices:${ids.join(',')}:${language}`, async () => {
+	const fields = ids.join(',');
+	return await client.metadata(`multichoices:${fields}:${language}`, async () => {
 		// Emarsys answers an object keyed by field ID, one for one field too (as the sandbox does).
 		const reply = await client.request<Record<string, EmarsysChoice[]>>({
 			method: 'GET',
 			endpoint: 'field/choices',
-			qs: { fields: ids.join(','), language },
+			qs: { fields, language },
 			retryable: true,
 			itemIndex,
 		});
-		const data = reply.data;
 		const result: Record<string, EmarsysChoice[]> = {};
-		if (data && typeof data === 'object' && !Array.isArray(data)) {
-			for (const [key, value] of Object.entries(data)) {
-				result[key] = Array.isArray(value) ? value : [];
-			}
-		}
+		for (const [key, value] of Object.entries(reply.data ?? {})) result[key] = Array.isArray(value) ? value : [];
 		return result;
 	}, fresh);
 }
