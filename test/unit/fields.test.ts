@@ -77,6 +77,8 @@ describe('finding fields', () => {
 		// A field without string ID is found by no name, not even an empty one.
 		expect(findField(fields, '')).toBeUndefined();
 		expect(findField([field(7, 'shorttext')], '')).toBeUndefined();
+		// Nor one whose string ID is empty.
+		expect(findField([field(7, 'shorttext', '')], '')).toBeUndefined();
 	});
 
 	it('a numeric reference is an ID, never a string ID', () => {
