@@ -116,6 +116,7 @@ describe('a kept field list that does not know every key field', () => {
 			inputItems: [{}],
 		});
 		const fieldId = String(created.items[0]?.json.id);
+		await env.sandbox.clearLog();
 		const { items, error } = await upsert([
 			{ key: '3', id: 'ada@example.com' },
 			{ key: 'loyalty_tier', id: 'gold-1' },
@@ -126,9 +127,9 @@ describe('a kept field list that does not know every key field', () => {
 		// then refuses it as a key (only indexed fields identify contacts), which is its answer to give.
 		expect(items[1].json.error).toMatch(new RegExp(`Invalid key field id: ${fieldId}\\b`));
 		const keyIds = (await apiCalls(env.sandbox)).filter((call) => call.endpoint === 'contact/').map((call) => String((call.body as { key_id: unknown }).key_id));
-		expect(keyIds).toEqual(['3', '3', fieldId]);
-		// Once for the first run, once more for the new key field; the known one alone would not ask again.
-		expect((await endpoints()).filter((endpoint) => endpoint === 'field/translate/en')).toHaveLength(2);
+		expect(keyIds).toEqual(['3', fieldId]);
+		// The list kept from the first run (or an earlier test) did not know the new key field: fetched once more.
+		expect((await endpoints()).filter((endpoint) => endpoint === 'field/translate/en')).toHaveLength(1);
 	});
 });
 
