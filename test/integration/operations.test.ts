@@ -110,6 +110,24 @@ describe.each(AUTHS)('with %s credentials', (auth) => {
 		expect(items[1].json).toMatchObject({ '1': 'Ada' });
 	});
 
+	it('contact.upsert: a Key Field expression that is wrong for one item fails that item only, the others are written (Continue On Fail)', async () => {
+		const { items, error } = await run(
+			env,
+			auth,
+			{
+				resource: 'contact', operation: 'upsert', keyId: '={{ $json.key.toLowerCase() }}', contactId: '={{ $json.email }}',
+				columns: { mappingMode: 'defineBelow', value: { '1': '={{ $json.first }}' }, matchingColumns: [], schema: [] },
+			},
+			[{ key: 'EMAIL', email: 'ada@example.com', first: 'Ada' }, { email: 'alan@example.com', first: 'Alan' }, { key: '3', email: 'grace@example.com', first: 'Grace' }],
+			{ continueOnFail: true },
+		);
+		expect(error).toBeUndefined();
+		expect(items.map((item) => (item.pairedItem as { item: number }).item)).toEqual([0, 1, 2]);
+		expect(items[0].json).toMatchObject({ keyId: '3', contactId: 'ada@example.com' });
+		expect(items[1].json.error).toMatch(/Parameter "keyId": "undefined" is not a key field .*\[item 1\]/);
+		expect(items[2].json).toMatchObject({ keyId: '3', contactId: 'grace@example.com' });
+	});
+
 	it('contact.get and contact.upsert accept the key field as string ID (email)', async () => {
 		const get = await run(env, auth, { resource: 'contact', operation: 'get', keyId: 'email', contactId: 'Grace@Example.com', fields: ['1'] });
 		expect(get.error).toBeUndefined();
