@@ -6,7 +6,7 @@
  */
 import type { INodeParameters } from 'n8n-workflow';
 
-import { apiCalls, credentialsFor, run, startEnv, type Env } from './setup';
+import { apiCalls, run, startEnv, storeCredentials, type Env } from './setup';
 
 let env: Env;
 beforeAll(async () => {
@@ -111,8 +111,7 @@ describe('an item too large for any call', () => {
 
 describe('calls shared by concurrent executions', () => {
 	it('each execution gets the answer for its own contact, and a call carries one event only', async () => {
-		env.harness.clearCredentials();
-		for (const [type, data] of Object.entries(credentialsFor(env.sandbox, 'wsse'))) await env.harness.setCredentials(type, data);
+		await storeCredentials(env, 'wsse');
 		await env.sandbox.setFaults({ latencyMs: 300 });
 		const messages = ['1001', '1002'].flatMap((eventId) => ['ada@example.com', 'alan@example.com', 'grace@example.com'].map((email) => ({ eventId, email })));
 		const runs = await Promise.all(

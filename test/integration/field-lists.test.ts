@@ -6,7 +6,7 @@
  */
 import type { INodeParameters } from 'n8n-workflow';
 
-import { apiCalls, credentialsFor, run, startEnv, type Env } from './setup';
+import { apiCalls, credentialsFor, run, startEnv, storeCredentials, type Env } from './setup';
 
 let env: Env;
 beforeAll(async () => {
@@ -52,8 +52,7 @@ describe('lists kept for later executions', () => {
 	const execute = async (parameters: INodeParameters) =>
 		await env.harness.runNode({ nodeType: 'emarsys', parameters: { authentication: 'wsse', ...parameters }, inputItems: [{}] });
 	beforeEach(async () => {
-		env.harness.clearCredentials();
-		for (const [type, data] of Object.entries(credentialsFor(env.sandbox, 'wsse'))) await env.harness.setCredentials(type, data);
+		await storeCredentials(env, 'wsse');
 	});
 
 	// Field operations always read fresh; Get With Choice Labels keeps the lists for Field List Cache seconds.
@@ -88,8 +87,7 @@ describe('lists kept for later executions', () => {
 
 describe('a kept field list that does not know every key field', () => {
 	beforeEach(async () => {
-		env.harness.clearCredentials();
-		for (const [type, data] of Object.entries(credentialsFor(env.sandbox, 'wsse'))) await env.harness.setCredentials(type, data);
+		await storeCredentials(env, 'wsse');
 	});
 	/** An upsert of each item's contact, named by the item's key field; field lists kept for a minute. */
 	const upsert = async (inputItems: Array<{ key: string; id: string }>) =>

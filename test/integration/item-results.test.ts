@@ -3,7 +3,7 @@
  * byte limit of a call shared by executions: found by mutation testing (engine group) after
  * batching.test.ts and batching-engine.test.ts.
  */
-import { apiCalls, credentialsFor, run, startEnv, type Env } from './setup';
+import { apiCalls, run, startEnv, storeCredentials, type Env } from './setup';
 
 let env: Env;
 beforeAll(async () => {
@@ -118,8 +118,7 @@ describe('a call shared by executions stays within the byte limit of a trigger c
 
 	/** A first call under way, then the ten-contact execution and one with `extra` event data at once: the contacts of each call. */
 	async function sharedCalls(extra: string): Promise<string[][]> {
-		env.harness.clearCredentials();
-		for (const [type, data] of Object.entries(credentialsFor(env.sandbox, 'wsse'))) await env.harness.setCredentials(type, data);
+		await storeCredentials(env, 'wsse');
 		// The first call must be under way before the other two executions start, and still be when
 		// they reach the dispatcher: margins of several times what each takes on a busy machine.
 		await env.sandbox.setFaults({ latencyMs: 1500 });

@@ -27,6 +27,15 @@ export async function run(
 	});
 }
 
+/**
+ * Stores the credential once for the runs that follow (as executions of one workflow share it,
+ * and with it the lists kept for later executions); `run()` stores it anew each time.
+ */
+export async function storeCredentials(env: Env, auth: Auth): Promise<void> {
+	env.harness.clearCredentials();
+	for (const [type, data] of Object.entries(credentialsFor(env.sandbox, auth))) await env.harness.setCredentials(type, data);
+}
+
 export function jsonOf(items: Array<{ json: IDataObject }>): IDataObject[] {
 	return items.map((item) => item.json);
 }
