@@ -7,7 +7,8 @@
  * (lib/n8n-floor.ts: the node's parameters read through n8n for every item, then exactly the calls
  * the job needs through n8n's request helper, one at a time) in its place — `--rounds` times each,
  * interleaved with a bare axios script making those calls; the median of each figure counts (wall
- * time, CPU time, peak RSS growth). It prints per case:
+ * time, CPU time, peak RSS growth; at 100,000 peak RSS comes from memory rounds of node and n8n
+ * floor run apart, at fixed V8 heap sizing: see FIXED_HEAP_SIZING). It prints per case:
  *   calls made (from the sandbox request log), items in/out, wall time, items/s, CPU time, peak RSS growth,
  *   ×n8n floor = node wall time / n8n floor wall time (what the package adds: the goal),
  *   ×floor     = node wall time / bare axios script wall time (information only),
@@ -64,16 +65,20 @@ function cpuProfile(args: WorkerArgs): string[] {
 }
 
 /**
- * Workers run with V8's default heap sizing, as n8n does: the time figures depend on it. Fixing it
- * steadies peak RSS (which moves by tens of MB between rounds of the same code as V8 sizes its
- * heap from how fast the program runs) but costs most the subject that holds more: measured
- * 2026-12-05 (docs/performance.md), semi-spaces fixed at 16 MB took upsertAutoMap's node from 1.02
- * to 1.23 times the n8n floor's wall time at 10,000, and the old generation's growth fixed at 50 %
- * from 1.04 to 1.21 at 100,000.
+ * Timed runs use V8's default heap sizing, as n8n does: the time figures depend on it. But with it,
+ * peak RSS moves by tens of MB between rounds of the same code (V8 sizes its heap from how fast the
+ * program runs; at 100,000 the rounds of node and n8n floor alike land in one of two modes ~120 MB
+ * apart, docs/performance.md). So peak RSS is judged on memory rounds of their own, at fixed heap
+ * sizing (young generation 16 MB per semi-space, old generation grown by 50 % after a full GC):
+ * the same for both subjects, so that they differ only in what they hold. Fixed sizing is not used
+ * for timing: measured 2026-12-05, it took upsertAutoMap's node from 1.02 to 1.23 times the n8n
+ * floor's wall time at 10,000 (semi-spaces) and from 1.04 to 1.21 at 100,000 (old generation).
  */
-async function runWorker(args: WorkerArgs): Promise<WorkerResult> {
+const FIXED_HEAP_SIZING = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--heap-growing-percent=50'];
+
+async function runWorker(args: WorkerArgs, heapSizing: 'default' | 'fixed' = 'default'): Promise<WorkerResult> {
 	const debug = Boolean(process.env.BENCH_DEBUG);
-	const v8Flags = [...(debug ? ['--trace-gc'] : []), ...cpuProfile(args), '--expose-gc'];
+	const v8Flags = [...(debug ? ['--trace-gc'] : []), ...cpuProfile(args), '--expose-gc', ...(heapSizing === 'fixed' ? FIXED_HEAP_SIZING : [])];
 	const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', join(__dirname, 'worker.ts'), JSON.stringify(args)], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		cwd: join(__dirname, '..'),
@@ -124,24 +129,32 @@ function itemsProblem(run: WorkerResult, n: number): string | undefined {
 	return run.orderProblem;
 }
 
-/** One subject's figures over its rounds: the median of each, every run checked. */
-function figuresOf(runs: WorkerResult[], expected: ExpectedCalls, n: number): SubjectFigures {
+/**
+ * One subject's figures over its rounds: the median of each, every run checked. Peak RSS comes from
+ * the memory rounds when the case has them (at fixed heap sizing, see FIXED_HEAP_SIZING), else from
+ * the timed rounds.
+ */
+function figuresOf(runs: WorkerResult[], memoryRuns: WorkerResult[], expected: ExpectedCalls, n: number): SubjectFigures {
 	const wallMs = median(runs.map((run) => run.wallMs));
 	const medianRun = runs.find((run) => run.wallMs === wallMs)!;
-	const wrongCalls = runs.find((run) => !callsMatch(expected, run.calls));
-	const problem = runs.map((run) => itemsProblem(run, n)).find((text) => text !== undefined);
+	const everyRun = [...runs, ...memoryRuns];
+	const wrongCalls = everyRun.find((run) => !callsMatch(expected, run.calls));
+	const problem = everyRun.map((run) => itemsProblem(run, n)).find((text) => text !== undefined);
+	const rssRuns = memoryRuns.length > 0 ? memoryRuns : runs;
 	return {
 		wallMs,
 		cpuMs: median(runs.map((run) => run.cpuMs)),
 		calls: (wrongCalls ?? medianRun).calls,
-		rssGrowthMb: median(runs.map((run) => run.rss.growthMb)),
+		rssGrowthMb: median(rssRuns.map((run) => run.rss.growthMb)),
+		rssFixedHeap: memoryRuns.length > 0,
 		callsOk: wrongCalls === undefined,
 		itemsOk: problem === undefined,
 		problem,
-		rateLimited: runs.reduce((sum, run) => sum + run.rateLimited, 0),
+		rateLimited: everyRun.reduce((sum, run) => sum + run.rateLimited, 0),
 		wallMsPerRound: runs.map((run) => run.wallMs),
 		cpuMsPerRound: runs.map((run) => run.cpuMs),
-		rssGrowthMbPerRound: runs.map((run) => run.rss.growthMb),
+		rssGrowthMbPerRound: rssRuns.map((run) => run.rss.growthMb),
+		rssDefaultHeapMbPerRound: runs.map((run) => run.rss.growthMb),
 		median: medianRun,
 	};
 }
@@ -152,13 +165,16 @@ function sameOutput(workload: Workload, runs: { node: WorkerResult[]; n8nFloor: 
 	return new Set([...runs.node, ...runs.n8nFloor].map((run) => run.outputDigest)).size === 1;
 }
 
+/** Peak RSS is judged for the cost workloads at GOALS.rssSize, on memory rounds of its own (not in the smoke). */
+const judgesMemory = (bench: Bench, workload: Workload, n: number) => !bench.flags.smoke && !workload.lanes && n === GOALS.rssSize;
+
 /**
  * Node, n8n floor and bare script, `rounds` times each, interleaved, so that all three meet the
  * same sandbox state and machine load; the median of each counts (the machine may be shared).
  */
 async function measureRounds(bench: Bench, op: OpName, n: number, prefix: string) {
 	const workload = WORKLOADS[op];
-	const worker = (subject: WorkerArgs['subject']) =>
+	const worker = (subject: WorkerArgs['subject'], heapSizing: 'default' | 'fixed' = 'default') =>
 		runWorker({
 			op,
 			n,
@@ -172,14 +188,14 @@ async function measureRounds(bench: Bench, op: OpName, n: number, prefix: string
 			warmupPrefix: workload.needsContacts ? prefix : `warmup-${prefix}`,
 			subject,
 			rateLimitPerMinute: workload.lanes ? EMARSYS_RATE_LIMIT_PER_MINUTE : undefined,
-		});
+		}, heapSizing);
 	// Warm-ups run at the bench's rate limit; a lanes workload's measured runs set Emarsys's own.
 	const fresh = async () => {
 		if (workload.freshStoreEachRun) await prepare(bench, workload);
 		else await bench.hooks.setConfig({ rateLimitPerMinute: BENCH_RATE_LIMIT });
 		await bench.hooks.clearLog();
 	};
-	const runs = { node: [] as WorkerResult[], n8nFloor: [] as WorkerResult[], floor: [] as TimedCalls[] };
+	const runs = { node: [] as WorkerResult[], n8nFloor: [] as WorkerResult[], floor: [] as TimedCalls[], nodeMemory: [] as WorkerResult[], n8nFloorMemory: [] as WorkerResult[] };
 	for (let r = 0; r < bench.flags.rounds; r++) {
 		if (r > 0) await fresh();
 		runs.node.push(await worker('node'));
@@ -189,6 +205,13 @@ async function measureRounds(bench: Bench, op: OpName, n: number, prefix: string
 		await bench.client.call('GET', 'settings'); // warm-up: JIT and keep-alive socket, not counted
 		if (workload.lanes) await bench.hooks.setConfig({ rateLimitPerMinute: EMARSYS_RATE_LIMIT_PER_MINUTE, rateLimitWindowSeconds: 60 });
 		runs.floor.push(await timed(bench.hooks, () => workload.floor(bench.client, n, prefix)));
+	}
+	if (!judgesMemory(bench, workload, n)) return runs;
+	for (let r = 0; r < bench.flags.rounds; r++) {
+		await fresh();
+		runs.nodeMemory.push(await worker('node', 'fixed'));
+		await fresh();
+		runs.n8nFloorMemory.push(await worker('n8nFloor', 'fixed'));
 	}
 	return runs;
 }
@@ -224,8 +247,8 @@ async function measureCase(bench: Bench, op: OpName, n: number): Promise<CaseRes
 	await bench.hooks.clearLog();
 	const runs = await measureRounds(bench, op, n, prefix);
 	const expected = workload.expectedCalls(n);
-	const node = figuresOf(runs.node, expected, n);
-	const n8nFloor = figuresOf(runs.n8nFloor, expected, n);
+	const node = figuresOf(runs.node, runs.nodeMemory, expected, n);
+	const n8nFloor = figuresOf(runs.n8nFloor, runs.n8nFloorMemory, expected, n);
 	const floorMs = median(runs.floor.map((run) => run.wallMs));
 	const floor = runs.floor.find((run) => run.wallMs === floorMs)!;
 	const perItem = await perItemBaseline(bench, op, n, prefix);
@@ -257,7 +280,9 @@ function caseLine(r: CaseResult): string {
 		`  peak RSS ${signedMb(node.rssGrowthMb)} (held after GC ${signedMb(node.median.rss.heldAfterGcMb)})` +
 		`  n8n floor=${fmtMs(n8nFloor.wallMs)} ×${r.n8nFloorRatio} (cpu=${fmtMs(n8nFloor.cpuMs)}, peak RSS ${signedMb(n8nFloor.rssGrowthMb)}${floorWrong})` +
 		`  floor=${fmtMs(floor.wallMs)} (${floor.calls} calls) ×${r.floorRatio} (info)` +
-		`  [rounds: node ${node.wallMsPerRound.join('/')}, n8n floor ${n8nFloor.wallMsPerRound.join('/')}, floor ${floor.wallMsPerRound.join('/')} ms]` +
+		`  [rounds: node ${node.wallMsPerRound.join('/')}, n8n floor ${n8nFloor.wallMsPerRound.join('/')}, floor ${floor.wallMsPerRound.join('/')} ms;` +
+		` peak RSS${node.rssFixedHeap ? ' (memory rounds, fixed heap sizing)' : ''} node ${node.rssGrowthMbPerRound.join('/')}, n8n floor ${n8nFloor.rssGrowthMbPerRound.join('/')} MB` +
+		`${node.rssFixedHeap ? ` (timed rounds: ${node.rssDefaultHeapMbPerRound.join('/')}, ${n8nFloor.rssDefaultHeapMbPerRound.join('/')})` : ''}]` +
 		(r.perItem ? `  per-item=${fmtMs(r.perItem.wallMs)} (${r.perItem.calls} calls) → node ${r.perItemRatio}× faster, n8n floor ${r.n8nFloorPerItemRatio}×` : '')
 	);
 }

@@ -10,7 +10,7 @@ import type { OpName } from '../../bench/workloads';
 function subject(wallMs: number, extra: Partial<SubjectFigures> = {}): SubjectFigures {
 	return {
 		wallMs, cpuMs: 0, calls: 100, rssGrowthMb: 100, callsOk: true, itemsOk: true, rateLimited: 0,
-		wallMsPerRound: [wallMs], cpuMsPerRound: [0], rssGrowthMbPerRound: [100], median: {} as WorkerResult, ...extra,
+		wallMsPerRound: [wallMs], cpuMsPerRound: [0], rssGrowthMbPerRound: [100], rssFixedHeap: false, rssDefaultHeapMbPerRound: [100], median: {} as WorkerResult, ...extra,
 	};
 }
 
@@ -39,6 +39,14 @@ describe('bench goals', () => {
 		expect(missed(result('upsert', 10_000, 10_800, 10_000, { perItem, perItemRatio: 50, n8nFloorPerItemRatio: 60 }))).toEqual([
 			expect.stringContaining('one call per item'),
 		]);
+	});
+
+	it("peak RSS growth is judged at 100,000 only, against the n8n floor's + 30 MB, naming the memory rounds", () => {
+		const memory = (nodeMb: number, floorMb: number, n = 100_000) =>
+			result('get', n, 100, 100, { node: subject(100, { rssGrowthMb: nodeMb, rssFixedHeap: true }), n8nFloor: subject(100, { rssGrowthMb: floorMb, rssFixedHeap: true }) });
+		expect(missed(memory(130, 100))).toEqual([]);
+		expect(missed(memory(130.2, 100))).toEqual([expect.stringMatching(/30\.2 MB over .*memory rounds at fixed heap sizing/)]);
+		expect(missed(memory(300, 100, 10_000))).toEqual([]);
 	});
 
 	it("a 429 answer, or a read whose output is not the n8n floor's, is a miss at any size, also in the smoke", () => {
