@@ -129,6 +129,7 @@ function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiErr
 			? `${error.message}: ${description}`
 			: undefined;
 	const wrapped = new NodeOperationError(node, error as Error, { itemIndex, ...(message ? { message } : {}) });
+	// Stryker disable next-line ConditionalExpression: `true` also clears a description the message already holds (n8n copies it unless the two are equal): the same words, shown once instead of twice
 	if (message) wrapped.description = undefined; // it is in the message now
 	return wrapped;
 }
