@@ -55,7 +55,18 @@ export const GROUPS = [
 	{
 		name: 'client',
 		mutate: ['nodes/Emarsys/transport/index.ts'],
-		tests: [unit('transport'), integration('retries'), integration('credential-test'), integration('dropdowns')],
+		// client-answers: answers and base URLs the others do not send; dispatcher: calls shared across
+		// executions, cancelling, lists kept; workflow: the first OpenID Connect token of a burst.
+		tests: [
+			unit('transport'),
+			integration('retries'),
+			integration('client-answers'),
+			integration('credential-test'),
+			integration('dropdowns'),
+			integration('dispatcher'),
+			integration('workflow'),
+			integration('field-lists'),
+		],
 		// Half its mutants change the retry loop, and the retries tests then wait out real backoffs:
 		// one test runner sat idle (load 0.2) at about one mutant a minute. Three runners (Stryker
 		// gives half the concurrency to runners) wait side by side.

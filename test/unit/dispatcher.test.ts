@@ -131,6 +131,20 @@ describe('dispatcher', () => {
 		expect(sent[2].startedAt - sent[0].startedAt).toBeLessThan(40);
 	});
 
+	it('answers of calls sent side by side come back in any order: within a window the lowest count left counts, a new window starts afresh', async () => {
+		const { dispatcher, sent, submit } = setup(5);
+		const resetAt = Date.now() + 400;
+		// The later call's answer (none left) came back first, the earlier call's (one left) last.
+		dispatcher.observe(0, resetAt, 0);
+		dispatcher.observe(1, resetAt, 0);
+		await submit('a', ['1'], { combine: false });
+		expect(sent[0].startedAt).toBeGreaterThanOrEqual(resetAt - 5);
+		sent.length = 0;
+		dispatcher.observe(3, Date.now() + 60_000, 0);
+		await Promise.all(['b', 'c', 'd'].map(async (route) => await submit(route, [route], { combine: false })));
+		expect(sent[2].startedAt - sent[0].startedAt).toBeLessThan(40);
+	});
+
 	it('after a pause (a 429, or a window used up) no call starts before it ends', async () => {
 		const { dispatcher, sent, submit } = setup(5);
 		const pausedAt = Date.now();

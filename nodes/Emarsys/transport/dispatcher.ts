@@ -131,7 +131,10 @@ export class Dispatcher {
 
 	/** What an answer's rate-limit headers say: the budget left, and when the window resets. */
 	observe(remaining: number | undefined, resetAt: number | undefined, pauseMs: number, now = Date.now()): void {
-		this.budget = remaining !== undefined && resetAt !== undefined ? { remaining, resetAt } : 'none';
+		if (remaining === undefined || resetAt === undefined) this.budget = 'none';
+		// Answers of calls sent side by side come back in any order: within one window the lowest count left is the newest.
+		else if (typeof this.budget === 'object' && this.budget.resetAt === resetAt) this.budget.remaining = Math.min(this.budget.remaining, remaining);
+		else this.budget = { remaining, resetAt };
 		this.pause(pauseMs, now);
 	}
 
