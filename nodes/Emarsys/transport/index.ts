@@ -305,9 +305,10 @@ export class EmarsysClient {
 			// Stryker disable next-line EqualityOperator: a wait equal to Max Rate-Limit Wait to the millisecond cannot be arranged (waits run from the clock); `<` is the same rule
 			return rateLimitWaited + wait <= this.settings.maxRateLimitWaitMs ? wait : undefined;
 		}
+		const code = 'thrown' in answer ? String(answer.thrown.httpCode) : '';
 		const transient =
 			'thrown' in answer
-				? TIMEOUT_CODES.has(String(answer.thrown.httpCode)) || NETWORK_ERROR_CODES.has(String(answer.thrown.httpCode))
+				? TIMEOUT_CODES.has(code) || NETWORK_ERROR_CODES.has(code)
 				// Stryker disable next-line EqualityOperator: `<= 300`: Emarsys sends no HTTP 300 (this also hides `> 500` and `< 500`, which the retries tests catch)
 				: answer.status >= 500 || (answer.status < 300 && reply === undefined);
 		return transient && request.retryable && attempt < this.settings.maxRetries ? backoffMs(attempt) : undefined;
