@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { INodeParameters } from 'n8n-workflow';
 
-import { apiCalls, credentialsFor, run, startEnv, type Env } from './setup';
+import { apiCalls, credentialsFor, run, startEnv, storeCredentials, type Env } from './setup';
 
 let env: Env;
 beforeAll(async () => {
@@ -24,24 +24,52 @@ beforeEach(async () => {
 
 const getAda = { resource: 'contact', operation: 'get', keyId: '3', contactId: 'ada@example.com', fields: ['1'] };
 
-/** Runs Get Contact (WSSE) against a loopback server answering every request with `answer`; returns the run and the requests it got. */
-async function runAgainst(answer: (response: ServerResponse) => void, options: INodeParameters = {}) {
+/**
+ * A plain HTTP server on loopback: `answer` answers each request (the first is number 0). It
+ * records the requests and how many were under way at once.
+ */
+async function loopback(answer: (response: ServerResponse, request: IncomingMessage, index: number) => void) {
 	const requests: IncomingMessage[] = [];
+	let underWay = 0;
+	let mostUnderWay = 0;
 	const server = createServer((request, response) => {
 		requests.push(request);
-		answer(response);
+		underWay++;
+		mostUnderWay = Math.max(mostUnderWay, underWay);
+		response.on('close', () => underWay--);
+		answer(response, request, requests.length - 1);
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+		requests,
+		mostUnderWay: () => mostUnderWay,
+		close: async () => await new Promise<void>((resolve) => server.close(() => resolve())),
+	};
+}
+
+/** Writes an Emarsys reply (JSON) with this status and headers. */
+function reply(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+	response.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** Runs the node (WSSE) against a loopback server answering as `answer` does; returns the run and the requests it got. */
+async function runAgainst(
+	answer: (response: ServerResponse, request: IncomingMessage, index: number) => void,
+	options: INodeParameters = {},
+	parameters: INodeParameters = getAda,
+) {
+	const server = await loopback(answer);
 	try {
 		env.harness.clearCredentials();
 		const result = await env.harness.runNode({
 			nodeType: 'emarsys',
-			parameters: { authentication: 'wsse', ...getAda, options },
-			credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2` } },
+			parameters: { authentication: 'wsse', ...parameters, options },
+			credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: `${server.url}/api/v2` } },
 		});
-		return { ...result, requests };
+		return { ...result, requests: server.requests };
 	} finally {
-		server.close();
+		await server.close();
 	}
 }
 
@@ -199,4 +227,219 @@ it('an OpenID Connect access token that expires twice is renewed twice', async (
 		expect([expiry, again.error]).toEqual([expiry, undefined]);
 	}
 	expect((await env.sandbox.getLog()).filter((entry) => entry.path === '/oauth2/token')).toHaveLength(3);
+});
+
+describe('lists a run reads', () => {
+	const singleChoices = (fieldIds: string[]) => ({
+		parameters: { resource: 'field', operation: 'getSingleChoices', fieldId: '={{ $json.fieldId }}' },
+		items: fieldIds.map((fieldId) => ({ fieldId })),
+	});
+	const choiceCalls = async () => (await apiCalls(env.sandbox)).filter((call) => call.endpoint === 'field/5/choice/translate/en');
+
+	it('a choice list two items ask for is fetched once', async () => {
+		const { parameters, items } = singleChoices(['5', '5']);
+		const { error, runData } = await run(env, 'wsse', parameters, items);
+		expect(error).toBeUndefined();
+		// The sandbox's field 5 (Gender) has two choices: both items get them.
+		expect(runData.Node[0].data!.main[0]!.map((item) => [item.pairedItem, item.json.choice])).toEqual([
+			[{ item: 0 }, 'Male'],
+			[{ item: 0 }, 'Female'],
+			[{ item: 1 }, 'Male'],
+			[{ item: 1 }, 'Female'],
+		]);
+		expect(await choiceCalls()).toHaveLength(1);
+	});
+
+	it('a choice list whose fetch failed for one item is fetched again for the next', async () => {
+		await env.sandbox.setFaults({ malformedJsonCount: 1 });
+		const { parameters, items } = singleChoices(['5', '5']);
+		const { error, items: out } = await run(env, 'wsse', { ...parameters, options: { maxRetries: 0 } }, items, { continueOnFail: true });
+		expect(error).toBeUndefined();
+		expect(out[0].json.error).toMatch(/not a valid Emarsys reply/);
+		expect(out.slice(1).map((item) => item.json.choice)).toEqual(['Male', 'Female']);
+		expect(await choiceCalls()).toHaveLength(2);
+	});
+
+	it('a field list whose fetch failed is not kept for the next execution', async () => {
+		await storeCredentials(env, 'wsse');
+		await env.sandbox.setFaults({ lostAnswer: { count: 1, endpoint: 'field/translate/en' } });
+		const labels = { authentication: 'wsse', resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['5'], options: { maxRetries: 0 } };
+		const first = await env.harness.runNode({ nodeType: 'emarsys', parameters: labels });
+		expect(first.error?.message).toMatch(/Could not reach Emarsys/);
+		const second = await env.harness.runNode({ nodeType: 'emarsys', parameters: labels });
+		expect(second.error).toBeUndefined();
+		// Ada's Gender as its label: the field list said field 5 is a single-choice field.
+		expect(second.items[0].json).toMatchObject({ '5': 'Female' });
+		expect((await apiCalls(env.sandbox)).filter((call) => call.endpoint === 'field/translate/en')).toHaveLength(2);
+	});
+});
+
+describe('429 answers in a row', () => {
+	const choices = { resource: 'field', operation: 'getSingleChoices', fieldId: '5' };
+	const ok = { replyCode: 0, replyText: 'OK', data: [{ id: '1', choice: 'Male' }] };
+	/** A 429 whose X-RateLimit-Reset is the next second: a wait of 1 to 2 s. */
+	const tooMany = (response: ServerResponse) =>
+		reply(response, 429, { replyCode: 429, replyText: 'Too many requests', data: '' }, {
+			'X-RateLimit-Limit': '1000',
+			'X-RateLimit-Remaining': '0',
+			'X-RateLimit-Reset': String(Math.floor(Date.now() / 1000) + 1),
+		});
+
+	it('Max Rate-Limit Wait counts every wait of the call: a second 429 past it fails the call', async () => {
+		const { error, requests } = await runAgainst((response, _request, index) => (index < 2 ? tooMany(response) : reply(response, 200, ok)), { maxRateLimitWait: 2 }, choices);
+		expect(error?.message).toMatch(/\(replyCode 429, HTTP 429\)/);
+		expect(error?.description).toMatch(/rate limit .* was still exceeded after waiting/);
+		expect(requests).toHaveLength(2);
+	}, 15_000);
+
+	it('only waits for the rate limit count towards it, not the backoff after a 500', async () => {
+		const serverError = (response: ServerResponse) => reply(response, 500, { replyCode: 500, replyText: 'Internal error', data: '' });
+		// Backoff waits at least 1 s and then 2 s: with them, the 429's wait would pass 2 s.
+		const { error, items, requests } = await runAgainst(
+			(response, _request, index) => (index < 2 ? serverError(response) : index === 2 ? tooMany(response) : reply(response, 200, ok)),
+			{ maxRateLimitWait: 2 },
+			choices,
+		);
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.json.choice)).toEqual(['Male']);
+		expect(requests).toHaveLength(4);
+	}, 20_000);
+});
+
+it("lanes keep that many calls under way while the window's budget is known and wide", async () => {
+	const server = await loopback((response) => {
+		const headers = { 'X-RateLimit-Limit': '1000', 'X-RateLimit-Remaining': '900', 'X-RateLimit-Reset': String(Math.floor(Date.now() / 1000) + 60) };
+		setTimeout(() => reply(response, 200, { replyCode: 0, replyText: 'OK', data: { result: [], errors: [] } }, headers), 100);
+	});
+	try {
+		env.harness.clearCredentials();
+		const { items } = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'wsse', resource: 'contact', operation: 'get', keyId: '3', contactId: '={{ $json.email }}', fields: ['1'], options: { concurrentRequests: 4 } },
+			inputItems: Array.from({ length: 9000 }, (_, i) => ({ email: `nobody${i}@example.com` })),
+			credentials: { emarsysApi: { username: 'u', secret: 's', baseUrl: `${server.url}/api/v2` } },
+			continueOnFail: true,
+		});
+		expect(items).toHaveLength(9000);
+		expect(server.requests).toHaveLength(9);
+		// The first call goes alone (it finds out the budget); then four at a time.
+		expect(server.mostUnderWay()).toBe(4);
+	} finally {
+		await server.close();
+	}
+});
+
+describe('OpenID Connect tokens and parallel executions', () => {
+	const choices = { authentication: 'oAuth2', resource: 'field', operation: 'getSingleChoices', fieldId: '5' };
+	const burst = async (runs: number, parameters: INodeParameters = choices) =>
+		await Promise.all(Array.from({ length: runs }, async () => await env.harness.runNode({ nodeType: 'emarsys', parameters })));
+	const tokenRequests = async () => (await env.sandbox.getLog()).filter((entry) => entry.path === '/oauth2/token');
+
+	it('executions that start together with no token stored fetch one, each time the credential has none', async () => {
+		for (const round of [1, 2]) {
+			await storeCredentials(env, 'oAuth2');
+			const runs = await burst(4);
+			expect([round, runs.map((r) => r.error)]).toEqual([round, [undefined, undefined, undefined, undefined]]);
+			expect([round, await tokenRequests()]).toEqual([round, Array.from({ length: round }, () => expect.anything())]);
+		}
+	});
+
+	it('executions that meet an expired token together renew it once', async () => {
+		// A token server that takes 300 ms per token: the three refused calls all come back while the first renewal is under way.
+		let issued = 0;
+		let valid: string | undefined;
+		const server = await loopback((response, request) => {
+			if (request.url === '/oauth2/token') {
+				valid = `token-${++issued}`;
+				const token = { access_token: valid, token_type: 'Bearer', expires_in: 3600 };
+				setTimeout(() => reply(response, 200, token), 300);
+			} else if (request.headers.authorization === `Bearer ${valid}`) {
+				reply(response, 200, { replyCode: 0, replyText: 'OK', data: [{ id: '1', choice: 'Male' }] });
+			} else {
+				reply(response, 401, { replyCode: 1, replyText: 'Unauthorized', data: '' });
+			}
+		});
+		try {
+			env.harness.clearCredentials();
+			const credential = { clientId: 'c', clientSecret: 's', accessTokenUrl: `${server.url}/oauth2/token`, baseUrl: `${server.url}/api/v3` };
+			await env.harness.setCredentials('emarsysOAuth2Api', credential);
+			expect((await burst(1))[0].error).toBeUndefined();
+			valid = undefined; // the token expires
+			const runs = await burst(3);
+			expect(runs.map((r) => r.items.map((item) => item.json.choice))).toEqual([['Male'], ['Male'], ['Male']]);
+			// The first token (the run before), then one renewal for the three.
+			expect(issued).toBe(2);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('a renewal whose token URL refuses the connection is reported as a failure to connect', async () => {
+		await storeCredentials(env, 'oAuth2');
+		expect((await burst(1))[0].error).toBeUndefined();
+		await env.sandbox.expireTokens();
+		const closed = await loopback(() => undefined);
+		await closed.close();
+		const stored = await env.harness.getStoredCredentials('emarsysOAuth2Api');
+		await env.harness.setCredentials('emarsysOAuth2Api', { ...stored, accessTokenUrl: `${closed.url}/oauth2/token` });
+		const { error } = (await burst(1, { ...choices, options: { maxRetries: 0 } }))[0];
+		expect(error?.message).toMatch(/^Emarsys: Could not reach Emarsys \(the connection was refused\)$/);
+	});
+
+	it('a renewal the token URL refuses (the secret changed) is reported as the access token failing', async () => {
+		await storeCredentials(env, 'oAuth2');
+		expect((await burst(1))[0].error).toBeUndefined();
+		await env.sandbox.expireTokens();
+		const stored = await env.harness.getStoredCredentials('emarsysOAuth2Api');
+		await env.harness.setCredentials('emarsysOAuth2Api', { ...stored, clientSecret: 'not-the-secret' });
+		const { error } = (await burst(1))[0];
+		expect(error?.message).toMatch(/Could not get an access token from the token URL/);
+		expect(error?.description).toMatch(/Check the client ID, the client secret and the Access Token URL/);
+	});
+
+	it('a call refused with 401, sent again through the token renewal and answered 500, is retried as any 500 is', async () => {
+		const answers = [401, 500, 200];
+		const server = await loopback((response, request) => {
+			if (request.url === '/oauth2/token') return reply(response, 200, { access_token: 'token', token_type: 'Bearer', expires_in: 3600 });
+			const status = answers.shift()!;
+			reply(response, status, { replyCode: status === 200 ? 0 : status, replyText: status === 200 ? 'OK' : 'Refused', data: [{ id: '1', choice: 'Male' }] });
+		});
+		try {
+			env.harness.clearCredentials();
+			const credential = { clientId: 'c', clientSecret: 's', accessTokenUrl: `${server.url}/oauth2/token`, baseUrl: `${server.url}/api/v3` };
+			await env.harness.setCredentials('emarsysOAuth2Api', credential);
+			const { error, items } = (await burst(1))[0];
+			expect(error).toBeUndefined();
+			expect(items.map((item) => item.json.choice)).toEqual(['Male']);
+			expect(server.requests.map((request) => request.url)).toEqual([
+				'/oauth2/token',
+				'/api/v3/field/5/choice/translate/en',
+				'/api/v3/field/5/choice/translate/en',
+				'/api/v3/field/5/choice/translate/en',
+			]);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it.each(['wsse', 'oAuth2'])('calls of executions that run together go side by side (%s, with a token stored)', async (authentication) => {
+		const server = await loopback((response, request) => {
+			if (request.url === '/oauth2/token') return reply(response, 200, { access_token: 'token', token_type: 'Bearer', expires_in: 3600 });
+			setTimeout(() => reply(response, 200, { replyCode: 0, replyText: 'OK', data: [{ id: '1', choice: 'Male' }] }), 200);
+		});
+		try {
+			env.harness.clearCredentials();
+			await env.harness.setCredentials('emarsysApi', { username: 'u', secret: 's', baseUrl: `${server.url}/api/v2` });
+			await env.harness.setCredentials('emarsysOAuth2Api', { clientId: 'c', clientSecret: 's', accessTokenUrl: `${server.url}/oauth2/token`, baseUrl: `${server.url}/api/v3` });
+			// The OpenID Connect credential gets its token first.
+			if (authentication === 'oAuth2') expect((await burst(1))[0].error).toBeUndefined();
+			const before = server.requests.length;
+			const runs = await burst(3, { ...choices, authentication });
+			expect(runs.map((r) => r.error)).toEqual([undefined, undefined, undefined]);
+			expect(server.requests.length - before).toBe(3);
+			expect(server.mostUnderWay()).toBe(3);
+		} finally {
+			await server.close();
+		}
+	});
 });
