@@ -443,3 +443,52 @@ describe('OpenID Connect tokens and parallel executions', () => {
 		}
 	});
 });
+
+describe('what executions share', () => {
+	it('calls of executions that ask for different fields are not combined', async () => {
+		await storeCredentials(env, 'wsse');
+		await env.sandbox.setFaults({ latencyMs: 400 });
+		const read = async (email: string, field: string) =>
+			await env.harness.runNode({ nodeType: 'emarsys', parameters: { authentication: 'wsse', resource: 'contact', operation: 'get', keyId: '3', contactId: email, fields: [field] } });
+		const opener = read('ada@example.com', '1');
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		// Both wait for the opener's call: calls for the same fields would go as one.
+		const [first, alan, grace] = await Promise.all([opener, read('alan@example.com', '2'), read('grace@example.com', '1')]);
+		expect([first, alan, grace].map((r) => r.error)).toEqual([undefined, undefined, undefined]);
+		expect(Object.keys(alan.items[0].json)).toContain('2');
+		expect(Object.keys(alan.items[0].json)).not.toContain('1');
+		expect(Object.keys(grace.items[0].json)).toContain('1');
+		expect(Object.keys(grace.items[0].json)).not.toContain('2');
+	});
+
+	it("lists kept for one account's credential are not used for another's", async () => {
+		// Another account, where choice 1 of field 5 reads "Mann".
+		const other = await loopback((response, request) => {
+			const data: Record<string, unknown> = {
+				'/api/v2/contact/getdata': { errors: [], result: [{ '3': 'alan@example.com', '5': '1', id: '7', uid: 'u7' }] },
+				'/api/v2/field/translate/en': [
+					{ id: 3, name: 'E-Mail', application_type: 'email', string_id: 'email' },
+					{ id: 5, name: 'Gender', application_type: 'singlechoice', string_id: 'gender' },
+				],
+				'/api/v2/field/5/choice/translate/en': [{ id: '1', choice: 'Mann' }],
+			};
+			reply(response, 200, { replyCode: 0, replyText: 'OK', data: data[request.url!.split('?')[0]] });
+		});
+		try {
+			const labels = { authentication: 'wsse', resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'alan@example.com', fields: ['5'] };
+			// The sandbox's account first: its lists are kept (Keep Lists: 60 s by default).
+			const here = await run(env, 'wsse', labels);
+			expect(here.items[0].json['5']).toBe('Male');
+			env.harness.clearCredentials();
+			const there = await env.harness.runNode({
+				nodeType: 'emarsys',
+				parameters: labels,
+				credentials: { emarsysApi: { username: env.sandbox.credentials.wsseUser, secret: 's', baseUrl: `${other.url}/api/v2` } },
+			});
+			expect(there.error).toBeUndefined();
+			expect(there.items[0].json['5']).toBe('Mann');
+		} finally {
+			await other.close();
+		}
+	});
+});
