@@ -196,7 +196,8 @@ function summarise(
 main().then(
 	() => process.exit(0),
 	(error) => {
-		process.stderr.write(`bench worker failed: ${error instanceof Error ? error.message : String(error)}\n`);
+		const { cause } = (error ?? {}) as { cause?: unknown };
+		process.stderr.write(`bench worker failed: ${error instanceof Error ? error.message : String(error)}${cause === undefined ? '' : ` (${String(cause)})`}\n`);
 		process.exit(1);
 	},
 );

@@ -47,10 +47,18 @@ export class SandboxHooks {
 	constructor(readonly url: string) {}
 
 	private async hook<T>(method: string, path: string, body?: unknown): Promise<T> {
-		const res = await fetch(`${this.url}/__sandbox/${path}`, {
-			method,
-			headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-			body: body === undefined ? undefined : JSON.stringify(body),
+		const request = async () =>
+			await fetch(`${this.url}/__sandbox/${path}`, {
+				method,
+				headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+		// fetch reuses an idle keep-alive socket; when the sandbox closes it (after its 5 s keep-alive
+		// timeout) just as the request goes, the request fails with no answer ("fetch failed", seen
+		// once after a 10,000-item run of about 5 s). The hooks are safe to repeat: one retry.
+		const res = await request().catch(async (error: unknown) => {
+			process.stderr.write(`sandbox hook ${method} ${path}: ${String((error as { cause?: unknown }).cause ?? error)}; trying again\n`);
+			return await request();
 		});
 		const text = await res.text();
 		if (!res.ok) throw new Error(`sandbox hook ${method} ${path} answered ${res.status}: ${text}`);
