@@ -53,9 +53,10 @@ export class SandboxHooks {
 				headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
 				body: body === undefined ? undefined : JSON.stringify(body),
 			});
-		// fetch reuses an idle keep-alive socket; when the sandbox closes it (after its 5 s keep-alive
-		// timeout) just as the request goes, the request fails with no answer ("fetch failed", seen
-		// once after a 10,000-item run of about 5 s). The hooks are safe to repeat: one retry.
+		// fetch reuses an idle keep-alive socket. A worker's event loop is busy through its measured
+		// run, so when that run outlasts the sandbox's 5 s keep-alive timeout, fetch does not see the
+		// socket close and its next hook fails with no answer ("fetch failed", seen once). Each hook
+		// reads or sets state, so a repeat leaves the same state: one retry.
 		const res = await request().catch(async (error: unknown) => {
 			process.stderr.write(`sandbox hook ${method} ${path}: ${String((error as { cause?: unknown }).cause ?? error)}; trying again\n`);
 			return await request();
