@@ -9,15 +9,18 @@ import { LoggerProxy, jsonStringify, type IDataObject, type INodeExecutionData, 
 import { apiCalls as allApiCalls, createEnv, credentialsFor, type Auth, type Env } from '../helpers/emarsys-env';
 import type { RunNodeResult } from '../helpers/n8n-harness';
 import type { LogEntry, TestSandbox } from '../helpers/sandbox';
+import { scaleBackoff } from '../../nodes/Emarsys/transport/waits';
 
 export type { Auth, Env };
 
 /**
- * The node runs with its real waits (the next rate-limit window after a 429, backoff from 1 s
- * after a 5xx). n8n's logger runs at debug level in this suite (the harness is silent otherwise),
+ * The node runs with its real rate-limit waits (the next window after a 429) and a tenth of its
+ * backoff after a 5xx (100 ms, 200 ms …: the same retries in the same order). n8n's logger runs at debug level in this suite (the harness is silent otherwise),
  * so that whatever n8n-core and the node log lands in the printed evidence.
  */
 export async function startEnv(): Promise<Env> {
+	// These tests count retries, not how long the backoff before each lasts (integration/retries does that).
+	scaleBackoff(0.1);
 	previousLogLevel = process.env.N8N_LOG_LEVEL;
 	process.env.N8N_LOG_LEVEL = 'debug';
 	return await createEnv();

@@ -3,7 +3,7 @@
  * Expected values are worked out from the rules in the Emarsys API guide ("Rate limits": the
  * reset stamp is Unix time in whole seconds) and the backoff described in waits.ts.
  */
-import { backoffMs, BACKOFF_START_MS, MAX_WAIT_MS, msUntilNextWindow, pacingWaitMs, rateLimitWaitMs } from '../../nodes/Emarsys/transport/waits';
+import { backoffMs, BACKOFF_START_MS, MAX_WAIT_MS, msUntilNextWindow, pacingWaitMs, rateLimitWaitMs, scaleBackoff } from '../../nodes/Emarsys/transport/waits';
 
 // 12:00:00.400 UTC on 1 January 2026, and X-RateLimit-Reset stamps relative to it.
 const now = Date.UTC(2026, 0, 1, 12, 0, 0) + 400;
@@ -41,6 +41,17 @@ describe('backoff', () => {
 		jest.spyOn(Math, 'random').mockReturnValue(0.5);
 		expect([0, 1, 2, 3].map(backoffMs)).toEqual([1500, 2500, 4500, 8500]);
 		expect(backoffMs(10)).toBe(MAX_WAIT_MS);
+	});
+
+	it('a scale (for tests that are not about its length) shortens every wait alike, the cap too', () => {
+		jest.spyOn(Math, 'random').mockReturnValue(0.5);
+		try {
+			scaleBackoff(0.1);
+			expect([0, 1, 2, 10].map(backoffMs)).toEqual([150, 250, 450, MAX_WAIT_MS / 10]);
+		} finally {
+			scaleBackoff(1);
+		}
+		expect(backoffMs(0)).toBe(1500);
 	});
 
 	it('the jitter spreads retries over a whole second', () => {

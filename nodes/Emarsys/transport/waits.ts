@@ -27,10 +27,20 @@ export function msUntilNextWindow(resetHeader: string | undefined, now = Date.no
 	return wait > 0 ? Math.min(wait, MAX_WAIT_MS) : undefined;
 }
 
+/**
+ * What every backoff wait is multiplied by: 1 in n8n. Tests whose subject is not how long the
+ * backoff lasts shrink it (they still see every retry, in the same order); tests of its length keep 1.
+ */
+let backoffScale = 1;
+
+export function scaleBackoff(scale: number): void {
+	backoffScale = scale;
+}
+
 /** Exponential backoff with jitter: about 1 s, 2 s, 4 s … for attempt 0, 1, 2 … */
 export function backoffMs(attempt: number): number {
 	const exponential = BACKOFF_START_MS * 2 ** attempt;
-	return Math.min(exponential + Math.random() * BACKOFF_START_MS, MAX_WAIT_MS);
+	return Math.min(exponential + Math.random() * BACKOFF_START_MS, MAX_WAIT_MS) * backoffScale;
 }
 
 /** The wait before retrying a call Emarsys refused with 429: the next window, or backoff when the stamp says nothing. */
