@@ -215,16 +215,29 @@ export function ensureRuntime(
 	return { nodeBin, n8nBin, dir };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, for a server started next. Taken below
+ * Linux's ephemeral range (32768–60999), from which the kernel picks the local port of every
+ * outgoing connection: a port from there can be taken by some client's connection before n8n
+ * binds it ("port … is already in use"). Each Jest worker (JEST_WORKER_ID) takes from a range of
+ * its own, so that test files starting stacks side by side do not pick the same port.
+ */
 export async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
+	const worker = Number(process.env.JEST_WORKER_ID ?? 0);
+	const [first, count] = worker > 0 ? [20_000 + ((worker - 1) % 4) * 3000, 3000] : [20_000, 12_000];
+	for (let tries = 0; tries < 200; tries++) {
+		const port = first + Math.floor(Math.random() * count);
+		if (await canListen(port)) return port;
+	}
+	throw new StackError(`No free port between ${first} and ${first + count - 1}`);
+}
+
+async function canListen(port: number): Promise<boolean> {
+	return await new Promise((resolve) => {
 		const server = net.createServer();
 		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
+		server.once('error', () => resolve(false));
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
 	});
 }
 

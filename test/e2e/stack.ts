@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { LogEntry } from '../../sandbox/index';
-import { DEMO_OWNER, freePort, startStack, type RunningStack, type StackOptions } from '../../scripts/n8n-stack';
+import { DEMO_OWNER, freePort, processGroupAlive, startStack, type RunningStack, type StackOptions } from '../../scripts/n8n-stack';
 
 /** Bound for n8n to come up in the tests (CI machines are slower than laptops). */
 export const STARTUP_TIMEOUT_MS = Number(process.env.E2E_N8N_STARTUP_TIMEOUT_MS ?? 180_000);
@@ -47,6 +47,36 @@ export async function startE2eStack(overrides: Partial<StackOptions> = {}): Prom
 			fs.rmSync(userFolder, { recursive: true, force: true });
 		},
 	};
+}
+
+/** The n8n the demo suites of this test file share (its module is one per test file). */
+let demo: Promise<E2eStack> | undefined;
+
+/**
+ * The n8n that the demo suites (*.suite.ts) of one test file share, started by the first that
+ * asks: every demo (chatbot, MCP, Emarsys Trigger) on n8n 2.41.1, or the chatbot demo alone on
+ * the n8n named by E2E_N8N_VERSION (n8n 1.x has no MCP module). n8n logs at debug level, so
+ * that the suites' secret searches cover all it logs. The test file stops it (stopDemoStack).
+ */
+export async function demoStack(): Promise<E2eStack> {
+	const n8nVersion = process.env.E2E_N8N_VERSION || undefined;
+	demo ??= startE2eStack({ env: { N8N_LOG_LEVEL: 'debug' }, n8nVersion, mcpDemo: !n8nVersion, triggerDemo: !n8nVersion });
+	return await demo;
+}
+
+/** The last test of a file whose suites share demoStack(): stopping it leaves nothing running (and its teardown). */
+export function stopDemoStackAtEnd(): void {
+	test('stopping ends n8n, its task runner and the sandbox: no process is left behind', async () => {
+		const stack = await demoStack();
+		const sandboxPort = stack.sandbox!.port;
+		expect(processesMentioning(stack.userFolder).length).toBeGreaterThanOrEqual(1);
+		expect(processGroupAlive(stack.n8nPid)).toBe(true);
+		await stack.stop();
+		expect(processGroupAlive(stack.n8nPid)).toBe(false);
+		expect(processesMentioning(stack.userFolder)).toEqual([]);
+		expect(await portOpen(sandboxPort)).toBe(false);
+	});
+	afterAll(async () => await (await demo?.catch(() => undefined))?.teardown());
 }
 
 /**

@@ -2,7 +2,8 @@
  * The chatbot demo workflow in a real n8n 2.x server: Webhook → Emarsys upsert → add to the
  * "Chatbot subscribers" contact list → trigger external event → get contact with choice labels →
  * Respond to Webhook, against the sandbox, first with the
- * WSSE credential and then with the OpenID Connect one.
+ * WSSE credential and then with the OpenID Connect one. Run by demo-stack.test.ts (first of the
+ * suites sharing its n8n) and chatbot-flow-n8n1.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,17 +16,14 @@ import {
 	OIDC_WEBHOOK_PATH,
 	endpointSecrets,
 	loadDemoWorkflow,
-	processGroupAlive,
 } from '../../scripts/n8n-stack';
 import {
 	clearSandboxLog,
 	filesUnder,
-	portOpen,
-	processesMentioning,
 	restLogin,
 	sandboxContacts,
 	sandboxLog,
-	startE2eStack,
+	demoStack,
 	type E2eStack,
 } from './stack';
 
@@ -56,12 +54,8 @@ let stack: E2eStack;
 const n8nVersion = process.env.E2E_N8N_VERSION || undefined;
 
 beforeAll(async () => {
-	// n8n logs at debug level here, so that the secret search below covers what it logs then.
-	stack = await startE2eStack({ env: { N8N_LOG_LEVEL: 'debug' }, n8nVersion });
-});
-
-afterAll(async () => {
-	await stack?.teardown();
+	// n8n logs at debug level there, so that the secret search below covers what it logs then.
+	stack = await demoStack();
 });
 
 async function sendChatbotMessage(webhookPath: string, message: Record<string, string>) {
@@ -283,14 +277,4 @@ test('n8n tried no outbound connection (telemetry, catalogues, version checks ar
 	// Machines here reach no internet host, so every attempt would leave a DNS or connect error in the log.
 	const n8nLog = fs.readFileSync(stack.n8nLogFile, 'utf8');
 	expect(n8nLog).not.toMatch(/ENOTFOUND|EAI_AGAIN|getaddrinfo|ECONNREFUSED|ETIMEDOUT/);
-});
-
-test('stopping ends n8n, its task runner and the sandbox: no process is left behind', async () => {
-	const sandboxPort = stack.sandbox!.port;
-	expect(processesMentioning(stack.userFolder).length).toBeGreaterThanOrEqual(1);
-	expect(processGroupAlive(stack.n8nPid)).toBe(true);
-	await stack.stop();
-	expect(processGroupAlive(stack.n8nPid)).toBe(false);
-	expect(processesMentioning(stack.userFolder)).toEqual([]);
-	expect(await portOpen(sandboxPort)).toBe(false);
 });

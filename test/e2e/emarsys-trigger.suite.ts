@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { launchEditorBrowser, signIn, type EditorBrowser } from './browser';
-import { filesUnder, processesMentioning, restLogin, sandboxContacts, startE2eStack, type E2eStack, type SandboxContact } from './stack';
+import { demoStack, filesUnder, processesMentioning, restLogin, sandboxContacts, type E2eStack, type SandboxContact } from './stack';
 
 const WORKFLOW_ID = 'emarsysProgramDemo';
 
@@ -26,14 +26,10 @@ let cookie: string;
 let contacts: SandboxContact[];
 
 beforeAll(async () => {
-	// Debug level, so that the secret search below covers everything n8n logs.
-	stack = await startE2eStack({ triggerDemo: true, env: { N8N_LOG_LEVEL: 'debug' } });
+	// At debug level, so that the secret search below covers everything n8n logs.
+	stack = await demoStack();
 	cookie = await restLogin(stack.n8nUrl);
 	contacts = await sandboxContacts(stack.sandbox!.url);
-});
-
-afterAll(async () => {
-	await stack?.teardown();
 });
 
 async function fire(request: Record<string, unknown>): Promise<FiredCall[]> {

@@ -13,7 +13,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { LogEntry } from '../../sandbox/index';
 import { SEED_CONTACTS, SEED_FIELDS } from '../../sandbox/seed';
 import { DEMO_WORKFLOW_FILE, MCP_PATH, MCP_WORKFLOW_FILE, endpointSecrets, type WorkflowJson } from '../../scripts/n8n-stack';
-import { clearSandboxLog, restLogin, sandboxContacts, sandboxLog, startE2eStack, type E2eStack } from './stack';
+import { clearSandboxLog, demoStack, restLogin, sandboxContacts, sandboxLog, type E2eStack } from './stack';
 
 /** The event the trigger tool fires, as fixed in the workflow. */
 const EVENT_ID = 1001;
@@ -28,7 +28,7 @@ let transport: StreamableHTTPClientTransport;
 const answers: string[] = [];
 
 beforeAll(async () => {
-	stack = await startE2eStack({ mcpDemo: true });
+	stack = await demoStack();
 	client = new Client({ name: 'emarsys-e2e-agent', version: '1.0.0' });
 	transport = new StreamableHTTPClientTransport(new URL(stack.mcpUrl!), { requestInit: { headers: stack.authHeaders.mcp } });
 	await client.connect(transport);
@@ -36,7 +36,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await client?.close();
-	await stack?.teardown();
 });
 
 interface ToolAnswer {
