@@ -24,7 +24,12 @@ export const CLOCK_ALLOWANCE_SECONDS = 60;
 /** How long a token without `exp` is accepted after its `iat`, in seconds. */
 export const MAX_TOKEN_AGE_SECONDS = 300;
 
-const HMAC_ALGORITHMS: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' };
+/** A Map, not a plain object: `constructor` or `__proto__` in a token's header must find nothing. */
+const HMAC_ALGORITHMS = new Map([
+	['HS256', 'sha256'],
+	['HS384', 'sha384'],
+	['HS512', 'sha512'],
+]);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export type JwtClaims = Record<string, unknown>;
@@ -83,7 +88,7 @@ export function verifyJwt(token: string, secret: string, nowSeconds: number): Jw
 	const [headerPart, payloadPart, signaturePart] = parts;
 	const header = decodeJsonObject(headerPart);
 	if (!header) return refuse('the token header is not a JSON object');
-	const hash = typeof header.alg === 'string' ? HMAC_ALGORITHMS[header.alg] : undefined;
+	const hash = typeof header.alg === 'string' ? HMAC_ALGORITHMS.get(header.alg) : undefined;
 	if (!hash) return refuse(`the token algorithm ${JSON.stringify(String(header.alg).slice(0, 20))} is not accepted (HS256, HS384 or HS512)`);
 	if (header.crit !== undefined) return refuse('the token asks for critical extensions (crit), which are not supported');
 	if (!signatureMatches(`${headerPart}.${payloadPart}`, signaturePart, hash, secret)) return refuse('the signature does not match the secret');

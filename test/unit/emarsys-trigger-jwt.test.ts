@@ -49,6 +49,14 @@ const TOKENS = {
 	// {"alg":"RS256"} with an HMAC-SHA256 signature made with the right secret
 	rs256:
 		'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3NjcyMjU1OTAsImV4cCI6MTc2NzIyNTg5MH0.L9LZcRQrFW8jkpFaH0w5R5Xrwu3wY93kSnxZXk0Fhok',
+	// {"alg":"constructor"}, {"alg":"__proto__"}, {"alg":"toString"}: names every JavaScript object
+	// has (a lookup in a plain object finds them), each with an HMAC-SHA256 signature made with the right secret
+	algConstructor:
+		'eyJhbGciOiJjb25zdHJ1Y3RvciIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3NjcyMjU1OTAsImV4cCI6MTc2NzIyNTg5MH0.Lq_jiYZUOegfxppUh2uljrPa8ZgmbvhMzB40XoCKXeI',
+	algProto:
+		'eyJhbGciOiJfX3Byb3RvX18iLCJ0eXAiOiJKV1QifQ.eyJpYXQiOjE3NjcyMjU1OTAsImV4cCI6MTc2NzIyNTg5MH0.z8pQZOVnitwLl4IqY4T69c6OwfE5Ei6TbzaMiW0bqw8',
+	algToString:
+		'eyJhbGciOiJ0b1N0cmluZyIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3NjcyMjU1OTAsImV4cCI6MTc2NzIyNTg5MH0.YGWoH6509c7GgEsJ3ey2YLAfndpKcaGa2bKP3DVAyAI',
 	// exp as a string "1767225890"
 	expString:
 		'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3NjcyMjU1OTAsImV4cCI6IjE3NjcyMjU4OTAifQ.X6RTx5u-m_bYukY2cv0DZ-HpkrfYyKiJhY4apuRZWWk',
@@ -79,6 +87,9 @@ describe('verifyJwt refuses', () => {
 		['alg "none" without a signature', TOKENS.algNoneUnsigned, /not a signed JWT/],
 		['alg "none" even with a valid HMAC signature', TOKENS.algNoneSigned, /algorithm "none" is not accepted/],
 		['alg "RS256" carrying an HMAC signature', TOKENS.rs256, /algorithm "RS256" is not accepted/],
+		['alg "constructor"', TOKENS.algConstructor, /algorithm "constructor" is not accepted/],
+		['alg "__proto__"', TOKENS.algProto, /algorithm "__proto__" is not accepted/],
+		['alg "toString"', TOKENS.algToString, /algorithm "toString" is not accepted/],
 		['iat in the future', TOKENS.iatInFuture, /issued in the future/],
 		['nbf in the future', TOKENS.nbfInFuture, /not valid yet/],
 		['neither exp nor iat', TOKENS.noTimeClaims, /neither an expiry/],
