@@ -491,4 +491,31 @@ describe('what executions share', () => {
 			await other.close();
 		}
 	});
+
+	it("lists kept for one API user are not used for another's behind the same credential (edited to another user)", async () => {
+		// One API base URL, two API users of different accounts: choice 1 of field 5 reads "Male" for one, "Mann" for the other.
+		const choiceFor = (wsse: string | string[] | undefined) => (/Username="other_user"/.test(String(wsse)) ? 'Mann' : 'Male');
+		const server = await loopback((response, request) => {
+			const data: Record<string, unknown> = {
+				'/api/v2/contact/getdata': { errors: [], result: [{ '3': 'alan@example.com', '5': '1', id: '7', uid: 'u7' }] },
+				'/api/v2/field/translate/en': [
+					{ id: 3, name: 'E-Mail', application_type: 'email', string_id: 'email' },
+					{ id: 5, name: 'Gender', application_type: 'singlechoice', string_id: 'gender' },
+				],
+				'/api/v2/field/5/choice/translate/en': [{ id: '1', choice: choiceFor(request.headers['x-wsse']) }],
+			};
+			reply(response, 200, { replyCode: 0, replyText: 'OK', data: data[request.url!.split('?')[0]] });
+		});
+		try {
+			const labels = { authentication: 'wsse', resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'alan@example.com', fields: ['5'] };
+			const runAs = async (username: string) =>
+				await env.harness.runNode({ nodeType: 'emarsys', parameters: labels, credentials: { emarsysApi: { username, secret: 's', baseUrl: `${server.url}/api/v2` } } });
+			expect((await runAs('first_user')).items[0].json['5']).toBe('Male');
+			const other = await runAs('other_user');
+			expect(other.error).toBeUndefined();
+			expect(other.items[0].json['5']).toBe('Mann');
+		} finally {
+			await server.close();
+		}
+	});
 });

@@ -165,7 +165,7 @@ const tokenRenewals = new Map<string, Promise<unknown>>();
 /** Account metadata (field list, choice lists) kept for later executions, per credential: until when, and the list. */
 const sharedMetadata = new Map<string, { expires: number; value: Promise<unknown> }>();
 
-/** Who a client calls Emarsys as: the base URL, the credential (calls of one may be combined), and the API user's dispatcher. */
+/** Who a client calls Emarsys as: the base URL, the credential and its API user (calls of one may be combined), and the API user's dispatcher. */
 interface ClientIdentity {
 	baseUrl: string;
 	credential: string;
@@ -463,7 +463,8 @@ export class EmarsysClient {
 			const apiUser = String(credentials.username ?? credentials.clientId ?? '');
 			// Stryker disable next-line LogicalOperator,OptionalChaining: n8n runs name a credential with an ID; keyed by API user instead, two credentials of one user and base URL would share calls and lists of the same account, which changes no answer
 			const credentialId = this.ctx.getNode().credentials?.[this.credentialType]?.id ?? apiUser;
-			return { baseUrl, credential: `${this.credentialType}|${credentialId}|${baseUrl}`, dispatcher: dispatcherFor(`${baseUrl}|${apiUser}`) };
+			// The API user belongs in it: a credential edited to another user (or whose user is an expression) is another account.
+			return { baseUrl, credential: `${this.credentialType}|${credentialId}|${baseUrl}|${apiUser}`, dispatcher: dispatcherFor(`${baseUrl}|${apiUser}`) };
 		})();
 		// Stryker disable next-line ArrowFunction: a client whose credential cannot be read fails its run and is not used again; kept so that a later call of the same client would read it anew
 		this.identityPromise.catch(() => (this.identityPromise = undefined));
