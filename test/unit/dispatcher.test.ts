@@ -240,6 +240,31 @@ describe('dispatcher, on a fake clock', () => {
 		]);
 	});
 
+	it("a bulk run's calls in flight do not hold another execution's single call of the same route: it goes at once, and one arriving meanwhile waits for it only", async () => {
+		const { dispatcher, sent, submit } = clock(100);
+		plenty(dispatcher);
+		// A bulk run keeps 4 calls (not combined) of the route in flight from 0 to 1000 ms.
+		const bulk: Array<Promise<unknown>> = [];
+		for (let lane = 0; lane < 4; lane++) {
+			bulk.push((async () => {
+				for (let call = 0; call < 10; call++) await submit('r', [`bulk-${lane}-${call}`], { combine: false });
+			})());
+		}
+		await run(250);
+		const singles = Promise.all([submit('r', ['chat-1']), (async () => {
+			await run(10);
+			return await submit('r', ['chat-2']);
+		})()]);
+		await run(2000);
+		await Promise.all([...bulk, singles]);
+		const chat = sent.filter((call) => call.entries.some((entry) => entry.startsWith('chat')));
+		expect(chat.map((call) => [call.entries, call.at])).toEqual([
+			[['chat-1'], 250],
+			[['chat-2'], 350],
+		]);
+		expect(Math.max(...sent.map((call) => call.endedAt!))).toBe(1000);
+	});
+
 	it('joins a waiting call only while its entries, bytes and contacts fit', async () => {
 		const { dispatcher, sent, submit } = clock(100);
 		plenty(dispatcher);

@@ -9,8 +9,9 @@
  * execution has nothing to batch; concurrent executions do. So:
  * - Calls of the same route (same credential, endpoint, key field, event, list …) that wait at
  *   the same time go out as ONE call, each execution getting its own outcomes back.
- * - Group commit: a call goes at once while the API user has budget; calls that arrive while one
- *   of their route is in flight join the next one.
+ * - Group commit: a call goes at once while the API user has budget; calls that arrive while a
+ *   combined call of their route is in flight join the next one. A bulk run's calls (full, not
+ *   combined) hold nobody: a single call of another execution goes beside them.
  * - Linger: only when the budget left in the window cannot carry the calls asked for at the
  *   current rate are calls spaced out (so that the ones waiting merge), each for at most
  *   MAX_LINGER_MS.
@@ -77,6 +78,8 @@ interface PendingCall {
 /** The calls of one route in flight (a contact is never in two of them: a call naming one waits). */
 interface RouteInFlight {
 	calls: number;
+	/** Of those, the combined calls: only these hold the next combined call (a bulk run's calls do not). */
+	combined: number;
 	contacts: Set<string>;
 }
 
@@ -187,12 +190,13 @@ export class Dispatcher {
 
 	/**
 	 * Whether the call may go as far as its route is concerned: no contact of it in a call in flight
-	 * or in an earlier call still waiting, and (a combined call) no call of its route in flight, so
-	 * that what arrives meanwhile joins it.
+	 * or in an earlier call still waiting, and (a combined call) no combined call of its route in
+	 * flight, so that what arrives meanwhile joins it. A bulk run's calls (not combined) hold no
+	 * combined call: a chatbot's message would otherwise wait for the whole run.
 	 */
 	private mayGo(call: PendingCall, blockedContacts: Map<string, Set<string>>): boolean {
 		const flying = this.inFlight.get(call.route);
-		if (call.open && flying) return false;
+		if (call.open && flying && flying.combined > 0) return false;
 		const blocked = blockedContacts.get(call.route);
 		for (const contact of call.contacts) {
 			if (flying?.contacts.has(contact) || blocked?.has(contact)) return false;
@@ -246,13 +250,15 @@ export class Dispatcher {
 		this.pending.splice(this.pending.indexOf(call), 1);
 		this.lastStartAt = now;
 		this.flying++;
-		const flying = this.inFlight.get(call.route) ?? { calls: 0, contacts: new Set<string>() };
+		const flying = this.inFlight.get(call.route) ?? { calls: 0, combined: 0, contacts: new Set<string>() };
 		this.inFlight.set(call.route, flying);
 		flying.calls++;
+		if (call.open) flying.combined++;
 		for (const contact of call.contacts) flying.contacts.add(contact);
 		void this.send(call).finally(() => {
 			this.flying--;
 			flying.calls--;
+			if (call.open) flying.combined--;
 			for (const contact of call.contacts) flying.contacts.delete(contact);
 			if (flying.calls === 0) this.inFlight.delete(call.route);
 			this.pump();
