@@ -31,6 +31,12 @@ export interface FaultSettings {
 	 * Contacts in a Segment").
 	 */
 	segmentEvaluatingCount?: number;
+	/**
+	 * API requests whose body holds this text are refused as a whole, as Emarsys refuses a payload
+	 * it cannot read: HTTP 400, replyCode 1010 "Invalid request payload.", nothing changed. Lets a
+	 * test make one execution's data spoil a call it shares with others.
+	 */
+	refuseBodyWith?: string;
 }
 
 export interface FaultState extends FaultSettings {
@@ -87,6 +93,12 @@ export class Faults {
 				return 'errorRate must be { status: 400..599, rate: 0..1 }';
 			} else next.errorRate = { status: er.status, rate: er.rate };
 		}
+		if ('refuseBodyWith' in o) {
+			const text = o.refuseBodyWith;
+			if (text === null) delete next.refuseBodyWith;
+			else if (typeof text !== 'string' || text === '') return 'refuseBodyWith must be a non-empty string';
+			else next.refuseBodyWith = text;
+		}
 		if ('lostAnswer' in o) {
 			const la = o.lostAnswer as Record<string, unknown> | null;
 			if (la === null) delete next.lostAnswer;
@@ -122,6 +134,11 @@ export class Faults {
 		if (!la || la.count <= 0 || (la.endpoint !== undefined && la.endpoint !== endpoint)) return false;
 		la.count--;
 		return true;
+	}
+
+	/** True when a request with this body is refused as a whole (refuseBodyWith). */
+	refusesBody(body: string): boolean {
+		return this.state.refuseBodyWith !== undefined && body.includes(this.state.refuseBodyWith);
 	}
 
 	takeSegmentEvaluating(): boolean {

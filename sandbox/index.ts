@@ -417,7 +417,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 			await finish(forbidden);
 			return;
 		}
-		if (!parsed.ok) {
+		if (!parsed.ok || state.faults.refusesBody(body.text)) {
+			if (parsed.ok) entry.fault = 'refuseBodyWith';
 			await finish(fail(400, 1010, 'Invalid request payload.'));
 			return;
 		}

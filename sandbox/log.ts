@@ -22,7 +22,7 @@ export interface LogEntry {
 	/** Why authentication failed (sandbox-only diagnostic). */
 	authError?: AuthFailure;
 	/** Fault that shaped this answer (sandbox-only diagnostic). */
-	fault?: 'latency' | 'error' | 'rateLimitWindow' | 'malformedJson' | 'hang' | 'slow' | 'lostAnswer';
+	fault?: 'latency' | 'error' | 'rateLimitWindow' | 'malformedJson' | 'hang' | 'slow' | 'lostAnswer' | 'refuseBodyWith';
 	/** API generation, for /api/ requests. */
 	api?: 'v2' | 'v3';
 }

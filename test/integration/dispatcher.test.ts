@@ -110,6 +110,28 @@ describe('calls shared by concurrent executions', () => {
 		expect(triggers.filter((t) => !t.duplicate)).toHaveLength(3);
 	});
 
+	it("a shared call Emarsys refuses as a whole for one execution's data: only that execution fails, the others' contacts are written once each", async () => {
+		const upsert = (email: string, firstName: string): INodeParameters => ({
+			authentication: 'wsse', resource: 'contact', operation: 'upsert', keyId: '3', contactId: email, createIfMissing: true,
+			columns: { mappingMode: 'defineBelow', value: { '1': firstName }, matchingColumns: [], schema: [] },
+		});
+		await env.sandbox.setFaults({ latencyMs: 300, refuseBodyWith: 'Spoiled' });
+		const opener = message(upsert('opener@example.com', 'Opener'), 'x');
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		// These arrive while the opener's call is in flight: they go together in the next call, which the spoiled one spoils.
+		const names = ['Ann', 'Spoiled', 'Bob', 'Cyd'];
+		const rest = await Promise.all(names.map(async (name) => await message(upsert(`${name.toLowerCase()}@example.com`, name), 'x')));
+		expect((await opener).items[0].json).toMatchObject({ contactId: 'opener@example.com' });
+		expect(rest.map((run) => (run.items[0].json.error ? 'failed' : run.items[0].json.contactId))).toEqual(['ann@example.com', 'failed', 'bob@example.com', 'cyd@example.com']);
+		expect(rest[1].items[0].json.error).toMatch(/Invalid request payload.*HTTP 400/);
+		const puts = (await apiCalls(env.sandbox)).filter((call) => call.method === 'PUT' && call.endpoint.startsWith('contact'));
+		const contactsOf = (call: (typeof puts)[number]) => (call.body as { contacts: Array<Record<string, string>> }).contacts.map((c) => c['3']).sort();
+		// The refused shared call, then each execution's contact on its own; the spoiled one refused again.
+		expect(puts.filter((call) => call.status === 400).map(contactsOf)).toEqual([['ann@example.com', 'bob@example.com', 'cyd@example.com', 'spoiled@example.com'], ['spoiled@example.com']]);
+		expect(puts.filter((call) => call.status === 200).flatMap(contactsOf).sort()).toEqual(['ann@example.com', 'bob@example.com', 'cyd@example.com', 'opener@example.com']);
+		for (const name of ['Ann', 'Bob', 'Cyd']) expect((await env.sandbox.findContacts('3', `${name.toLowerCase()}@example.com`))[0].fields['1']).toBe(name);
+	});
+
 	it('an execution cancelled while its contact rides in a shared call: the others complete, nothing is written twice', async () => {
 		await env.sandbox.setFaults({ latencyMs: 400 });
 		const opener = message(trigger('wsse'), 'ada@example.com');

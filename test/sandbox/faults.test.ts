@@ -30,6 +30,23 @@ describe('sandbox fault injection', () => {
 		]);
 	});
 
+	it('refuseBodyWith refuses a request whose body holds the text as a whole (400, 1010), changing nothing; others go through', async () => {
+		await sb.setFaults({ refuseBodyWith: 'spoiled' });
+		const write = async (emails: string[]) =>
+			await v2(sb.url, sb.credentials, 'PUT', 'contact/?create_if_not_exists=1', { key_id: '3', contacts: emails.map((email) => ({ '3': email, '1': 'Test' })) });
+		const refused = await write(['fine@example.com', 'spoiled@example.com']);
+		expect([refused.status, refused.data]).toEqual([400, { replyCode: 1010, replyText: 'Invalid request payload.', data: '' }]);
+		expect((await sb.findContacts('3', 'fine@example.com'))).toEqual([]);
+		expect((await write(['fine@example.com'])).status).toBe(200);
+		expect((await sb.findContacts('3', 'fine@example.com'))).toHaveLength(1);
+		expect((await sb.getLog()).map((e) => [e.status, e.fault])).toEqual([
+			[400, 'refuseBodyWith'],
+			[200, undefined],
+		]);
+		const bad = await fetch(`${sb.url}/__sandbox/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refuseBodyWith: '' }) });
+		expect(bad.status).toBe(400);
+	});
+
 	it('rateLimitForSeconds answers 429 for every API call with X-RateLimit-Reset at the window end', async () => {
 		const before = Math.floor(Date.now() / 1000);
 		await sb.setFaults({ rateLimitForSeconds: 30 });

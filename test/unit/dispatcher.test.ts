@@ -181,6 +181,33 @@ describe('dispatcher', () => {
 		await expect(broken).rejects.toThrow('HTTP 400');
 		await expect(bystander).rejects.toThrow('HTTP 400');
 	});
+
+	it('a merged call refused for what it carries is sent again request by request: only the request whose data is refused fails', async () => {
+		const { sent, submit } = setup(5);
+		const refused = (error: unknown) => (error as Error).message === 'refused: spoiled';
+		/** Emarsys refusing any call that carries `spoiled`, with the error `refused` recognises (or another). */
+		const send = (message: string) => async (all: string[]) => {
+			sent.push({ route: 'r', entries: all, startedAt: Date.now() });
+			await sleep(5);
+			if (all.includes('spoiled')) throw new Error(message);
+			return all;
+		};
+		const opener = submit('r', ['x'], { send: send('refused: spoiled'), refusedForItsData: refused });
+		await sleep(1);
+		const riders = ['a', 'spoiled', 'b'].map((entry) => submit('r', [entry], { send: send('refused: spoiled'), refusedForItsData: refused }));
+		await opener;
+		const outcomes = await Promise.allSettled(riders);
+		expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([['a'], 'refused: spoiled', ['b']]);
+		expect(sent.map((call) => call.entries)).toEqual([['x'], ['a', 'spoiled', 'b'], ['a'], ['spoiled'], ['b']]);
+
+		// Another error (a 500 after its retries, say) reaches every request of the call, as before.
+		const other = setup(5);
+		const first = other.submit('r', ['x']);
+		await sleep(1);
+		const together = ['a', 'spoiled'].map((entry) => other.submit('r', [entry], { send: send('HTTP 500'), refusedForItsData: refused }));
+		await first;
+		expect((await Promise.allSettled(together)).map((o) => o.status)).toEqual(['rejected', 'rejected']);
+	});
 });
 
 /**

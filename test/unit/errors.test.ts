@@ -9,6 +9,7 @@ import {
 	CLOCK_SKEW_REPORT_MS,
 	clockSkewFrom,
 	emarsysApiError,
+	refusedForWhatItCarries,
 	emarsysErrorForItem,
 	hintFor,
 	permissionFor,
@@ -206,5 +207,14 @@ describe('the error of a failed call', () => {
 		expect(emarsysErrorForItem(node, new Error('x'), 0)).toBeUndefined();
 		expect(emarsysErrorForItem(node, new NodeOperationError(node, 'x'), 0)).toBeUndefined();
 		expect(emarsysErrorForItem(node, new NodeApiError(node, { message: 'not from a call' }), 0)).toBeUndefined();
+	});
+});
+
+describe('refusedForWhatItCarries', () => {
+	it('is true for an HTTP 4xx Emarsys answered for the call as a whole, not for credentials, permissions, the rate limit or a server error', () => {
+		const of = (status?: number) => refusedForWhatItCarries(emarsysApiError(node, { status, replyCode: 1010, replyText: 'Invalid request payload.' }));
+		expect([400, 404, 413, 499].map(of)).toEqual([true, true, true, true]);
+		expect([401, 403, 429, 500, 399, undefined].map(of)).toEqual([false, false, false, false, false, false]);
+		expect([new Error('HTTP 400'), undefined, null].map(refusedForWhatItCarries)).toEqual([false, false, false]);
 	});
 });

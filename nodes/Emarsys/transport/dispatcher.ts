@@ -47,6 +47,12 @@ export interface CallRequest<E, A> {
 	send: (entries: E[], cancelled: () => boolean) => Promise<A>;
 	/** Whether the execution that asked was cancelled. */
 	cancelled: () => boolean;
+	/**
+	 * Whether an error is Emarsys refusing the call as a whole for what it carries (an invalid
+	 * payload, say): each request of a merged call so refused is sent again on its own, so that
+	 * the refusal reaches only the execution whose data Emarsys refuses. Absent: never.
+	 */
+	refusedForItsData?: (error: unknown) => boolean;
 }
 
 /** What a call came back with, for one request: the answer and where its entries stand in the call. */
@@ -268,7 +274,9 @@ export class Dispatcher {
 	/**
 	 * One Emarsys call for every request in the call, sent as its first request not cancelled sends
 	 * it. n8n aborts the requests of a cancelled execution: a call cut off that way is sent again
-	 * for the others (batch calls are safe to repeat: see each operation's `retryable`).
+	 * for the others (batch calls are safe to repeat: see each operation's `retryable`). A merged
+	 * call refused for what it carries is split: each request goes again in a call of its own
+	 * (queued now; it starts once this call has freed its contacts).
 	 */
 	private async send(call: PendingCall): Promise<void> {
 		const entries = call.waiting.flatMap((waiting) => waiting.request.entries);
@@ -285,7 +293,11 @@ export class Dispatcher {
 				if (!sender.request.cancelled()) break;
 			}
 		}
-		for (const waiting of call.waiting) waiting.reject(failure);
+		const split = call.waiting.length > 1 && call.waiting[0].request.refusedForItsData?.(failure) === true;
+		for (const waiting of call.waiting) {
+			if (split) void this.submit({ ...waiting.request, combine: false }).then(waiting.resolve, waiting.reject);
+			else waiting.reject(failure);
+		}
 	}
 
 	/** Looks again at `at`, unless it already will by then (a later wake-up that fires anyway only looks again: harmless). */

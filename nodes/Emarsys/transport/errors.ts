@@ -167,6 +167,16 @@ function descriptionOf(failure: EmarsysFailure, skew: string | undefined): strin
 	return hintFor(failure.status, failure.replyCode, failure.replyText, failure.endpoint);
 }
 
+/**
+ * Emarsys refused the call as a whole for what it carries: an HTTP 4xx that is not about the
+ * credentials (401), the permissions (403) or the rate limit (429), such as an invalid payload.
+ * The same entries in other calls may go through.
+ */
+export function refusedForWhatItCarries(error: unknown): boolean {
+	const status = Number((error as { context?: { failure?: EmarsysFailure } } | undefined)?.context?.failure?.status);
+	return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429;
+}
+
 /** The same failure as `error`, for another item; undefined when `error` is not a failed Emarsys call. */
 export function emarsysErrorForItem(node: INode, error: unknown, itemIndex: number): NodeApiError | undefined {
 	if (!(error instanceof NodeApiError)) return undefined;

@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, sleep } from 'n8n-workflow';
 
-import { clockSkewFrom, emarsysApiError, type EmarsysFailure } from './errors';
+import { clockSkewFrom, emarsysApiError, refusedForWhatItCarries, type EmarsysFailure } from './errors';
 import { dispatcherFor, type CallRequest, type CallResult, type Dispatcher } from './dispatcher';
 import { backoffMs, msUntilNextWindow, pacingWaitMs, rateLimitWaitMs } from './waits';
 
@@ -252,6 +252,7 @@ export class EmarsysClient {
 				combine: call.combine && this.settings.combineCalls,
 				send: async (entries, cancelled) => await call.send(entries, this.sharedBy(cancelled)),
 				cancelled: () => this.cancelled(),
+				refusedForItsData: refusedForWhatItCarries,
 			});
 		} catch (error) {
 			return { error };
