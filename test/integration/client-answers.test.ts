@@ -445,6 +445,37 @@ describe('OpenID Connect tokens and parallel executions', () => {
 });
 
 describe('what executions share', () => {
+	it("a shared field-list fetch that fails for one execution (Max Retries 0) is fetched again for another, under that one's own retries", async () => {
+		await storeCredentials(env, 'wsse');
+		// The first field-list answer is cut short; every answer takes 300 ms, so the second execution finds the first one's fetch under way.
+		await env.sandbox.setFaults({ latencyMs: 300, malformedJsonCount: 1 });
+		const labels = (maxRetries: number) => ({
+			authentication: 'wsse', resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['5'], options: { maxRetries },
+		});
+		const impatient = env.harness.runNode({ nodeType: 'emarsys', parameters: labels(0) });
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		const patient = env.harness.runNode({ nodeType: 'emarsys', parameters: labels(2) });
+		const [first, second] = await Promise.all([impatient, patient]);
+		expect(first.error?.message).toMatch(/not a valid Emarsys reply/);
+		expect(second.error).toBeUndefined();
+		expect(second.items[0].json).toMatchObject({ '5': 'Female' });
+	});
+
+	it('a shared field-list fetch whose execution is cancelled is fetched again for another execution waiting for it', async () => {
+		await storeCredentials(env, 'wsse');
+		await env.sandbox.setFaults({ latencyMs: 400 });
+		const labels = { authentication: 'wsse', resource: 'contact', operation: 'getWithChoiceLabels', keyId: '3', contactId: 'ada@example.com', fields: ['5'] };
+		const stop = new AbortController();
+		const cancelled = env.harness.runNode({ nodeType: 'emarsys', parameters: labels, signal: stop.signal });
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		const waiting = env.harness.runNode({ nodeType: 'emarsys', parameters: labels });
+		setTimeout(() => stop.abort(), 200);
+		const run = await waiting;
+		await Promise.race([cancelled.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 3000))]);
+		expect(run.error).toBeUndefined();
+		expect(run.items[0].json).toMatchObject({ '5': 'Female' });
+	});
+
 	it('calls of executions that ask for different fields are not combined', async () => {
 		await storeCredentials(env, 'wsse');
 		await env.sandbox.setFaults({ latencyMs: 400 });

@@ -227,7 +227,14 @@ export class EmarsysClient {
 		const sharedKey = `${(await this.identity()).credential}|${key}`;
 		const kept = sharedMetadata.get(sharedKey);
 		// Stryker disable next-line EqualityOperator: `>=` keeps a list for one millisecond more, which no test can time
-		if (kept && !fresh && kept.expires > Date.now()) return (await kept.value) as T;
+		if (kept && !fresh && kept.expires > Date.now()) {
+			try {
+				return (await kept.value) as T;
+			} catch {
+				// A fetch under way when this execution came failed, under the settings (Max Retries, Timeout) of the execution that
+				// started it, or because that one was cancelled: this execution fetches for itself, under its own.
+			}
+		}
 		const value = this.cached(key, load);
 		sharedMetadata.set(sharedKey, { expires: Date.now() + this.settings.metadataCacheMs, value });
 		// A failed list is not kept; one that replaced it meanwhile stays.
