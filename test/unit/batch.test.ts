@@ -6,7 +6,7 @@
  */
 import { CallPlanner, errorsByContact, inWords, normalizeKey, planCalls, type BatchEntry } from '../../nodes/Emarsys/helpers/batch';
 
-const entry = (itemIndex: number, contactId: string, payload: unknown = contactId): BatchEntry => ({ itemIndex, group: 'g', contactId, payload });
+const entry = (itemIndex: number, contactId: string, payload: unknown = contactId, numericKey = false): BatchEntry => ({ itemIndex, group: 'g', contactId, numericKey, payload });
 /** What an entry counts against the limit: its JSON and a comma. */
 const bytesOf = (payload: unknown) => Buffer.byteLength(JSON.stringify(payload), 'utf8') + 1;
 
@@ -46,6 +46,15 @@ describe('payload limits met exactly', () => {
 		expect(chunks[1].sharing).toBe(chunks[0].sharing);
 	});
 
+	it('reads: in a text key field 0123 and 123 are two contacts, each asked for (in two calls: they might be one); in a numeric one, one contact shared', () => {
+		const text = planCalls([entry(0, '0123'), entry(1, '123'), entry(2, '12345678901234567'), entry(3, '12345678901234568')], 'share', 1000);
+		expect(text.chunks.map((chunk) => chunk.entries.map((e) => e.itemIndex))).toEqual([[0], [1, 2, 3]]);
+		expect(text.chunks[0].sharing.size).toBe(0);
+		const numeric = planCalls([entry(0, '0123', '0123', true), entry(1, '123', '123', true), entry(2, '+123.0', '+123.0', true)], 'share', 1000);
+		expect(numeric.chunks.map((chunk) => chunk.entries.map((e) => e.itemIndex))).toEqual([[0]]);
+		expect(numeric.chunks[0].sharing.get(numeric.chunks[0].entries[0])).toEqual([1, 2]);
+	});
+
 	it('reads: several further items naming one contact all share it', () => {
 		const entries = [entry(0, 'a'), entry(1, 'a'), entry(2, 'a')];
 		const { chunks } = planCalls(entries, 'share', 1000);
@@ -78,35 +87,40 @@ describe('a call goes as soon as it is full (reads send while later items are re
 
 describe('per-contact errors of a batch write', () => {
 	it('maps each contact key, as Emarsys compares keys, to its first error code and message', () => {
-		const errors = errorsByContact({ 'Ada@Example.com': { 2008: 'No contact found' }, '007': { 2010: 'Duplicate', 2011: 'Other' } });
-		expect([...errors]).toEqual([
+		const errors = { 'Ada@Example.com': { 2008: 'No contact found' }, '007': { 2010: 'Duplicate', 2011: 'Other' } };
+		expect([...errorsByContact(errors, false)]).toEqual([
 			['ada@example.com', { code: 2008, message: 'No contact found' }],
-			['7', { code: 2010, message: 'Duplicate' }],
+			['007', { code: 2010, message: 'Duplicate' }],
 		]);
+		expect([...errorsByContact(errors, true).keys()]).toEqual(['ada@example.com', '7']);
 	});
 
 	it('an entry without code still is an error', () => {
-		expect(errorsByContact({ a: {} }).get('a')).toEqual({ code: 0, message: 'Error' });
-		expect(errorsByContact({ a: null }).get('a')).toEqual({ code: 0, message: 'Error' });
+		expect(errorsByContact({ a: {} }, false).get('a')).toEqual({ code: 0, message: 'Error' });
+		expect(errorsByContact({ a: null }, false).get('a')).toEqual({ code: 0, message: 'Error' });
 	});
 
 	it('nothing, an empty list or text: no errors', () => {
-		for (const none of [undefined, null, [], ['a'], 'a', 5]) expect(errorsByContact(none).size).toBe(0);
+		for (const none of [undefined, null, [], ['a'], 'a', 5]) expect(errorsByContact(none, false).size).toBe(0);
 	});
 });
 
 describe('keys as Emarsys compares them', () => {
-	it('numbers by value, with sign and decimals; text trimmed and case-insensitive', () => {
-		expect(normalizeKey('+7')).toBe('7');
-		expect(normalizeKey('-07')).toBe('-7');
-		expect(normalizeKey('1.50')).toBe('1.5');
-		expect(normalizeKey(' 42 ')).toBe('42');
-		expect(normalizeKey('1.')).toBe('1.');
-		expect(normalizeKey('1e3')).toBe('1e3');
-		expect(normalizeKey('12ab')).toBe('12ab');
-		expect(normalizeKey('AB12')).toBe('ab12');
-		expect(normalizeKey(undefined)).toBe('');
-		expect(normalizeKey(null)).toBe('');
+	it('in a numeric key field, numbers by value, with sign and decimals, to any number of digits', () => {
+		const numeric = (value: unknown) => normalizeKey(value, true);
+		expect(['+7', '-07', '1.50', ' 42 ', '007.000', '-0', '-0.0', '0', '10', '100.010'].map(numeric)).toEqual(['7', '-7', '1.5', '42', '7', '0', '0', '0', '10', '100.01']);
+		// Past 2^53 as well: a number type would make these one.
+		expect(numeric('12345678901234567')).not.toBe(numeric('12345678901234568'));
+		expect(numeric('0012345678901234567')).toBe('12345678901234567');
+		// Text that is no plain decimal number stays text (case-insensitive).
+		expect(['1.', '.5', '1e3', '12ab', 'AB12', '1 000', '--1'].map(numeric)).toEqual(['1.', '.5', '1e3', '12ab', 'ab12', '1 000', '--1']);
+		expect([undefined, null].map(numeric)).toEqual(['', '']);
+	});
+
+	it('in any other key field, text: trimmed and case-insensitive, 0123 and 123 (or +4917 and 4917) two values', () => {
+		const text = (value: unknown) => normalizeKey(value, false);
+		expect(['0123', '+4917', ' 42 ', '1.50', 'Ada@Example.COM', '12345678901234567'].map(text)).toEqual(['0123', '+4917', '42', '1.50', 'ada@example.com', '12345678901234567']);
+		expect([undefined, null, 7].map(text)).toEqual(['', '', '7']);
 	});
 });
 

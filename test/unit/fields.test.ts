@@ -15,6 +15,8 @@ import {
 	keyColumnOf,
 	KEY_FIELD_TYPES,
 	needsFieldListForKey,
+	needsFieldListToCompare,
+	isNumericKey,
 	splitMultiChoice,
 	toEmarsysValue,
 	type EmarsysField,
@@ -86,6 +88,20 @@ describe('finding fields', () => {
 		expect(findField([field(8, 'shorttext', 'a3')], 'a3')?.id).toBe(8);
 		expect(findField([field(8, 'shorttext', '3a')], '3a')?.id).toBe(8);
 		expect(findField(fields, '10500')?.id).toBe(10500);
+	});
+
+	it('how a key field compares: the contact ID as a number; a custom field (above 48) or a string ID as the field list says; system fields as text', () => {
+		const withNumeric: EmarsysField[] = [
+			{ id: 3, name: 'E-Mail', application_type: 'email', string_id: 'email' },
+			{ id: 10501, name: 'Loyalty Points', application_type: 'numeric', string_id: 'loyalty_points' },
+			{ id: 10502, name: 'Customer ID', application_type: 'shorttext', string_id: 'customer_id' },
+		];
+		expect(['id', 'uid', '3', '48', '49', '10501', 'loyalty_points', 'email'].map(needsFieldListToCompare)).toEqual([false, false, false, false, true, true, true, true]);
+		expect(['id', 'uid', '3', '10501', 'loyalty_points', '10502', 'customer_id', '99999'].map((keyId) => isNumericKey(keyId, withNumeric))).toEqual([
+			true, false, false, true, true, false, false, false,
+		]);
+		// Without the list, only the contact ID is known to hold numbers.
+		expect(['id', '10501'].map((keyId) => isNumericKey(keyId))).toEqual([true, false]);
 	});
 
 	it('key columns: field IDs and id/uid as given, string IDs through the field list', () => {

@@ -119,7 +119,7 @@ describe('language', () => {
 });
 
 describe('planning batch calls', () => {
-	const entry = (itemIndex: number, contactId: string, group = 'g', payload: unknown = contactId): BatchEntry => ({ itemIndex, group, contactId, payload });
+	const entry = (itemIndex: number, contactId: string, group = 'g', payload: unknown = contactId): BatchEntry => ({ itemIndex, group, contactId, numericKey: false, payload });
 	const itemsPerCall = (chunks: Array<Chunk<BatchEntry>>) => chunks.map((chunk) => chunk.entries.map((entry) => itemsOf(chunk, entry)));
 
 	it('cuts at 1000 entries per call, keeping input order', () => {
@@ -152,9 +152,10 @@ describe('planning batch calls', () => {
 		expect(itemsPerCall(chunks)).toEqual([[[0, 2], [1], [3]]]);
 	});
 
-	it('compares keys like Emarsys: text case-insensitively, numbers by value', () => {
-		expect(normalizeKey(' Ada@Example.COM ')).toBe(normalizeKey('ada@example.com'));
-		expect(normalizeKey('007')).toBe(normalizeKey(7));
-		expect(normalizeKey('a')).not.toBe(normalizeKey('b'));
+	it('compares keys like Emarsys: text case-insensitively, numbers by value where the key field holds numbers', () => {
+		expect(normalizeKey(' Ada@Example.COM ', false)).toBe(normalizeKey('ada@example.com', false));
+		expect(normalizeKey('007', true)).toBe(normalizeKey(7, true));
+		expect(normalizeKey('007', false)).not.toBe(normalizeKey(7, false));
+		expect(normalizeKey('a', false)).not.toBe(normalizeKey('b', false));
 	});
 });

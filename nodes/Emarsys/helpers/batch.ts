@@ -18,6 +18,8 @@ export interface BatchEntry {
 	group: string;
 	/** The contact's key value as sent: Emarsys names contacts by it in its answers. */
 	contactId: string;
+	/** The key field holds numbers (Emarsys's contact ID, a numeric field): how Emarsys compares its values (normalizeKey). */
+	numericKey: boolean;
 	/** What this entry puts into the call (its size counts against the payload limit). */
 	payload: unknown;
 }
@@ -151,7 +153,7 @@ export class BatchCalls<E extends BatchEntry, A> {
 		const result = await this.call.client.dispatch({
 			route: `${this.call.route}|${chunk.group}`,
 			entries: chunk.entries,
-			contacts: chunk.entries.map((entry) => normalizeKey(entry.contactId)),
+			contacts: chunk.entries.map(mayNameContact),
 			bytes: chunk.bytes,
 			maxEntries: MAX_BATCH_SIZE,
 			maxBytes: this.limit - ENVELOPE_BYTES,
@@ -276,8 +278,8 @@ export class CallPlanner<E extends BatchEntry> {
 		if (bytes > this.maxBytes) return { tooLarge: bytes };
 		let group = this.groups.get(entry.group);
 		if (!group) this.groups.set(entry.group, (group = { chunks: [], bytes: 0, contacts: new Set(), entryOfContact: new Map(), sharing: new Map() }));
-		const contact = normalizeKey(entry.contactId);
 		if (this.sameContact === 'share') {
+			const contact = normalizeKey(entry.contactId, entry.numericKey);
 			const shared = group.entryOfContact.get(contact);
 			if (shared) {
 				const sharing = group.sharing.get(shared);
@@ -287,7 +289,7 @@ export class CallPlanner<E extends BatchEntry> {
 			}
 			group.entryOfContact.set(contact, entry);
 		}
-		const closed = addToLastChunk(group, entry, contact, bytes, this.maxBytes);
+		const closed = addToLastChunk(group, entry, mayNameContact(entry), bytes, this.maxBytes);
 		return closed ? { closed } : {};
 	}
 
@@ -315,12 +317,33 @@ function addToLastChunk<E extends BatchEntry>(group: Group<E>, entry: E, contact
 }
 
 /**
- * How Emarsys compares key values: text case-insensitively (contacts are stored in a
- * case-insensitive collation, so `Ada@Example.com` finds `ada@example.com`), numbers by value.
+ * How Emarsys compares key values: in a key field that holds numbers (its contact ID, a numeric
+ * field) by value, to any number of digits (`0123`, `+123` and `123.0` are one); in any other
+ * field as text, case-insensitively (contacts are stored in a case-insensitive collation, so
+ * `Ada@Example.com` finds `ada@example.com`), where `0123` and `123` are two values.
  */
-export function normalizeKey(value: unknown): string {
+export function normalizeKey(value: unknown, numeric: boolean): string {
 	const text = (typeof value === 'string' ? value : String(value ?? '')).trim();
-	return /^[+-]?\d+(\.\d+)?$/.test(text) ? String(Number(text)) : text.toLowerCase();
+	return (numeric ? numberKey(text) : undefined) ?? text.toLowerCase();
+}
+
+/** A decimal number written without sign noise and zeros that change nothing (`-007.50` → `-7.5`); undefined for other text. */
+function numberKey(text: string): string | undefined {
+	const match = /^([+-]?)(\d+)(?:\.(\d+))?$/.exec(text);
+	if (!match) return undefined;
+	const whole = match[2].replace(/^0+(?=\d)/, '');
+	const fraction = (match[3] ?? '').replace(/0+$/, '');
+	const value = fraction ? `${whole}.${fraction}` : whole;
+	return match[1] === '-' && value !== '0' ? `-${value}` : value;
+}
+
+/**
+ * The contact an entry may name, for keeping calls apart: two values Emarsys might take for one
+ * contact never go in one call, and a later call naming either waits for the earlier one. Numbers
+ * are compared by value whatever the key field: taking two values for one costs only a later call.
+ */
+function mayNameContact(entry: BatchEntry): string {
+	return normalizeKey(entry.contactId, true);
 }
 
 /** A per-contact error of a batch answer. */
@@ -332,14 +355,14 @@ export interface ContactError {
 /**
  * The per-contact errors of a batch write (`PUT contact`, `event/{id}/trigger`), which Emarsys
  * keys by the contact's key value, then by error code: `{"a@b.c": {"2008": "No contact…"}}`.
- * Keyed by normalizeKey, as Emarsys compares keys.
+ * Keyed by normalizeKey, as Emarsys compares keys (`numeric`: the key field holds numbers).
  */
-export function errorsByContact(errors: unknown): Map<string, ContactError> {
+export function errorsByContact(errors: unknown, numeric: boolean): Map<string, ContactError> {
 	const byContact = new Map<string, ContactError>();
 	if (!errors || typeof errors !== 'object' || Array.isArray(errors)) return byContact;
 	for (const [key, byCode] of Object.entries(errors as Record<string, unknown>)) {
 		const [code, message] = Object.entries((byCode ?? {}) as Record<string, unknown>)[0] ?? ['', 'Error'];
-		byContact.set(normalizeKey(key), { code: Number(code), message: String(message) });
+		byContact.set(normalizeKey(key, numeric), { code: Number(code), message: String(message) });
 	}
 	return byContact;
 }
@@ -355,9 +378,10 @@ export function writeOutcomes<E extends BatchEntry>(
 	endpoint: string,
 	written: (entry: E) => IDataObject,
 ): EntryOutcome[] {
-	const byContact = errorsByContact(errors);
+	// A call's entries share their key field.
+	const byContact = errorsByContact(errors, chunk[0]?.numericKey === true);
 	return chunk.map((entry) => {
-		const error = byContact.get(normalizeKey(entry.contactId));
+		const error = byContact.get(normalizeKey(entry.contactId, entry.numericKey));
 		if (!error) return written(entry);
 		return emarsysApiError(results.node, { replyCode: error.code, replyText: error.message, endpoint }, entry.itemIndex);
 	});

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { emarsysApiError, type EmarsysClient } from '../transport';
 import { normalizeKey, sendInBatches, type BatchEntry } from './batch';
-import { getFieldListForKeys, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from './fields';
+import { getFieldListForKeys, isInternalKey, isNumericKey, keyColumnOf, needsFieldListToCompare, type EmarsysField } from './fields';
 import type { ItemResults } from './results';
 import { inputError } from './validation';
 
@@ -33,7 +33,7 @@ interface GetDataAnswer {
  */
 export async function resolveContactIds(client: EmarsysClient, results: ItemResults, names: ContactName[]): Promise<Map<number, string>> {
 	let fields: EmarsysField[] | undefined;
-	const needingFields = names.filter((name) => needsFieldListForKey(name.keyId));
+	const needingFields = names.filter((name) => needsFieldListToCompare(name.keyId));
 	if (needingFields.length > 0) {
 		try {
 			fields = await getFieldListForKeys(client, needingFields.map((name) => name.keyId));
@@ -46,7 +46,8 @@ export async function resolveContactIds(client: EmarsysClient, results: ItemResu
 		results.check(name.itemIndex, () => {
 			const keyColumn = keyColumnOf(name.keyId, fields);
 			if (keyColumn === undefined) throw inputError(results.node, name.itemIndex, 'keyId', `the account has no field with string ID "${name.keyId}"`, 'Pick the key field from the list.');
-			entries.push({ itemIndex: name.itemIndex, group: name.keyId, contactId: name.contactId, payload: name.contactId, keyId: name.keyId, keyColumn });
+			const numericKey = isNumericKey(name.keyId, fields);
+			entries.push({ itemIndex: name.itemIndex, group: name.keyId, contactId: name.contactId, numericKey, payload: name.contactId, keyId: name.keyId, keyColumn });
 		});
 	}
 	const ids = new Map<number, string>();
@@ -65,14 +66,15 @@ export async function resolveContactIds(client: EmarsysClient, results: ItemResu
 		outcomes: (chunk, answer) => {
 			const rowsByKey = new Map<string, IDataObject[]>();
 			for (const row of Array.isArray(answer.result) ? answer.result : []) {
-				const key = normalizeKey(row[chunk[0].keyColumn]);
+				const key = normalizeKey(row[chunk[0].keyColumn], chunk[0].numericKey);
 				rowsByKey.set(key, [...(rowsByKey.get(key) ?? []), row]);
 			}
-			const errors = new Map((answer.errors ?? []).map((error) => [normalizeKey(error.key), error]));
+			const errors = new Map((answer.errors ?? []).map((error) => [normalizeKey(error.key, chunk[0].numericKey), error]));
 			return chunk.map((entry) => {
-				const rows = rowsByKey.get(normalizeKey(entry.contactId)) ?? [];
+				const key = normalizeKey(entry.contactId, entry.numericKey);
+				const rows = rowsByKey.get(key) ?? [];
 				if (rows.length === 1) return { id: String(rows[0].id) };
-				const error = errors.get(normalizeKey(entry.contactId));
+				const error = errors.get(key);
 				const replyCode = error ? Number(error.errorCode) : rows.length > 1 ? 2010 : 2008;
 				const replyText = error ? String(error.errorMsg) : `No contact found with ${entry.keyId} = ${entry.contactId}`;
 				return emarsysApiError(results.node, { replyCode, replyText, endpoint: 'contact/getdata' }, entry.itemIndex);

@@ -39,7 +39,7 @@ export async function getFieldList(client: EmarsysClient, language = 'en', fresh
  */
 export async function getFieldListForKeys(client: EmarsysClient, keyIds: string[], language = 'en'): Promise<EmarsysField[]> {
 	const fields = await getFieldList(client, language);
-	const knowsAll = (list: EmarsysField[]) => keyIds.every((keyId) => keyColumnOf(keyId, list) !== undefined);
+	const knowsAll = (list: EmarsysField[]) => keyIds.every((keyId) => !needsFieldListToCompare(keyId) || findField(list, keyId) !== undefined);
 	return knowsAll(fields) ? fields : await getFieldList(client, language, true);
 }
 
@@ -141,6 +141,23 @@ export function isInternalKey(keyId: string): boolean {
 /** True when the key field is given as a field's string ID (e.g. `email`): the field list tells its ID. */
 export function needsFieldListForKey(keyId: string): boolean {
 	return !/^\d+$/.test(keyId) && !isInternalKey(keyId);
+}
+
+/** The highest ID of Emarsys's system fields ("System Fields" appendix: 0 to 48, none of them numeric); higher IDs are custom fields. */
+const LAST_SYSTEM_FIELD_ID = 48;
+
+/** True when only the field list tells how a key field compares its values: a string ID, or a custom field (numeric or text). */
+export function needsFieldListToCompare(keyId: string): boolean {
+	return needsFieldListForKey(keyId) || (/^\d+$/.test(keyId) && Number(keyId) > LAST_SYSTEM_FIELD_ID);
+}
+
+/**
+ * Whether a key field holds numbers, so that Emarsys compares its values as numbers (normalizeKey):
+ * its contact ID, or a field the list says is numeric. Without the list, a field compares as text.
+ */
+export function isNumericKey(keyId: string, fields?: EmarsysField[]): boolean {
+	if (keyId === 'id') return true;
+	return (fields ? findField(fields, keyId) : undefined)?.application_type === 'numeric';
 }
 
 /** The column a key field has in contact data: its field ID, or `id` / `uid`; undefined for an unknown string ID. */

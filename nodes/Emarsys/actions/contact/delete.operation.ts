@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { sendInBatches, writeOutcomes, type BatchEntry } from '../../helpers/batch';
+import { isNumericKey } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireContactId, requireKeyId } from '../../helpers/validation';
@@ -50,7 +51,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		results.check(i, () => {
 			const keyId = requireKeyId(results.node, i, params.get('keyId', i));
 			const contactId = requireContactId(results.node, i, params.get('contactId', i));
-			entries.push({ itemIndex: i, group: keyId, contactId, payload: contactId, keyId });
+			entries.push({ itemIndex: i, group: keyId, contactId, numericKey: isNumericKey(keyId), payload: contactId, keyId });
 		});
 	}
 	await sendInBatches<DeleteEntry, DeleteAnswer>(entries, results, {

@@ -3,7 +3,7 @@ import { sleep, updateDisplayOptions } from 'n8n-workflow';
 
 import { BatchCalls, normalizeKey, type BatchCall, type BatchEntry, type EntryOutcome } from '../../helpers/batch';
 import { ChoiceLabels } from '../../helpers/choiceLabels';
-import { getFieldListForKeys, isInternalKey, keyColumnOf, needsFieldListForKey, type EmarsysField } from '../../helpers/fields';
+import { getFieldListForKeys, isInternalKey, isNumericKey, keyColumnOf, needsFieldListToCompare, type EmarsysField } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, requireContactId, requireEmailIfEmailField, requireFieldIds, requireKeyId, requireLanguage } from '../../helpers/validation';
@@ -54,6 +54,8 @@ interface ReadSettings {
 	keyId: string;
 	/** The key field as a column of the answer's rows (known once the field list is, when the key is a string ID). */
 	keyColumn: string;
+	/** The key field holds numbers (known with keyColumn). */
+	numericKey: boolean;
 	fields: string[];
 	outputKeys: string;
 	language: string;
@@ -109,6 +111,7 @@ async function readContacts(
 		for (let i = 0; i < items.length; i++) {
 			const read = readItem(i);
 			if (!read || (read.settings.keyColumn === '' && !(await findKeyColumn(client, results, read, fieldLists, withLabels)))) continue;
+			read.numericKey = read.settings.numericKey;
 			reads.push(read);
 			// A call just went: let the calls under way take their answers before reading on.
 			if (calls.add(read)) await sleep(0);
@@ -147,11 +150,12 @@ function getDataCall(client: EmarsysClient, results: ItemResults): BatchCall<Rea
  */
 async function findKeyColumn(client: EmarsysClient, results: ItemResults, read: ReadEntry, fieldLists: Map<string, EmarsysField[]>, withLabels: boolean): Promise<boolean> {
 	const { itemIndex, settings } = read;
-	const needsFieldList = withLabels || settings.outputKeys !== 'id' || needsFieldListForKey(settings.keyId);
+	const needsFieldList = withLabels || settings.outputKeys !== 'id' || needsFieldListToCompare(settings.keyId);
 	if (needsFieldList && !fieldLists.has(settings.language)) {
 		await results.run(itemIndex, async () => void fieldLists.set(settings.language, await getFieldListForKeys(client, [settings.keyId], settings.language)));
 	}
 	settings.keyColumn = keyColumnOf(settings.keyId, fieldLists.get(settings.language)) ?? '';
+	settings.numericKey = isNumericKey(settings.keyId, fieldLists.get(settings.language));
 	if (settings.keyColumn !== '' || results.failed(itemIndex)) return settings.keyColumn !== '';
 	results.fail(itemIndex, inputError(results.node, itemIndex, 'keyId', `the account has no field with string ID "${settings.keyId}"`, 'Pick the key field from the list.'));
 	return false;
@@ -184,8 +188,9 @@ function itemReader(ctx: IExecuteFunctions, results: ItemResults, withLabels: bo
 			const group = `${keyId}|${fields.join(',')}`;
 			const key = `${group}|${outputKeys}|${language}`;
 			let settings = settingsByKey.get(key);
-			if (!settings) settingsByKey.set(key, (settings = { group, keyId, keyColumn: '', fields, outputKeys, language }));
-			read = { itemIndex: i, group: settings.group, contactId, payload: contactId, settings };
+			if (!settings) settingsByKey.set(key, (settings = { group, keyId, keyColumn: '', numericKey: false, fields, outputKeys, language }));
+			// numericKey: set once the key field is known (findKeyColumn).
+			read = { itemIndex: i, group: settings.group, contactId, numericKey: false, payload: contactId, settings };
 		});
 		return read;
 	};
@@ -193,17 +198,17 @@ function itemReader(ctx: IExecuteFunctions, results: ItemResults, withLabels: bo
 
 /** Pairs the rows (by their key column) and the per-key errors of a getdata answer with the keys asked for. */
 function outcomesOf(results: ItemResults, chunk: ReadEntry[], answer: GetDataAnswer): EntryOutcome[] {
-	const { keyColumn } = chunk[0].settings;
+	const { keyColumn, numericKey } = chunk[0].settings;
 	const rowsByKey = new Map<string, IDataObject[]>();
 	for (const row of Array.isArray(answer.result) ? answer.result : []) {
-		const key = normalizeKey(row[keyColumn]);
+		const key = normalizeKey(row[keyColumn], numericKey);
 		const rows = rowsByKey.get(key);
 		if (rows) rows.push(row);
 		else rowsByKey.set(key, [row]);
 	}
-	const errorsByKey = new Map((answer.errors ?? []).map((error) => [normalizeKey(error.key), error]));
+	const errorsByKey = new Map((answer.errors ?? []).map((error) => [normalizeKey(error.key, numericKey), error]));
 	return chunk.map((entry) => {
-		const key = normalizeKey(entry.contactId);
+		const key = normalizeKey(entry.contactId, numericKey);
 		const rows = rowsByKey.get(key);
 		if (rows) return rows.length === 1 ? rows[0] : rows;
 		const error = errorsByKey.get(key);

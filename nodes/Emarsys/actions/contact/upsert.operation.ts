@@ -7,6 +7,7 @@ import {
 	getFieldListForKeys,
 	isInternalKey,
 	isMultiChoice,
+	isNumericKey,
 	keyColumnOf,
 	needsFieldListForKey,
 	toEmarsysValue,
@@ -169,14 +170,14 @@ function contactEntry(results: ItemResults, i: number, input: ContactInput, fiel
 	if (Object.keys(payload).length > MAX_VALUES_PER_CONTACT) {
 		throw inputError(results.node, i, 'columns', `${Object.keys(payload).length} field values; Emarsys accepts at most ${MAX_VALUES_PER_CONTACT} per contact`);
 	}
-	return { itemIndex: i, group: `${keyColumn}|${input.create}`, contactId, payload, keyColumn, create: input.create };
+	return { itemIndex: i, group: `${keyColumn}|${input.create}`, contactId, numericKey: isNumericKey(keyColumn, fields), payload, keyColumn, create: input.create };
 }
 
 /** Each contact's outcome: its error in `data.errors`, or what was written (with its Emarsys ID when the answer pairs them). */
 function outcomesOf(results: ItemResults, chunk: ContactEntry[], answer: BatchWriteAnswer): EntryOutcome[] {
 	// Emarsys lists the IDs of the contacts it wrote (not their key values), in order: only a full
 	// list can be paired, by position (API reference, "Update Contacts": `data.ids`).
-	const failedCount = errorsByContact(answer.errors).size;
+	const failedCount = errorsByContact(answer.errors, chunk[0].numericKey).size;
 	const ids = Array.isArray(answer.ids) && answer.ids.length === chunk.length - failedCount ? answer.ids : undefined;
 	let written = 0;
 	return writeOutcomes(results, chunk, answer.errors, 'contact', (entry) => writtenContact(entry, ids?.[written++]));

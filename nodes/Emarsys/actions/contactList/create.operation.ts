@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { errorsByContact } from '../../helpers/batch';
+import { isNumericKey } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { inputError, optionalContactId, requireKeyId } from '../../helpers/validation';
@@ -66,7 +67,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			const contactIds = initialContacts(results, i, params.get('contactIds', i, ''));
 			const body: IDataObject = { name, description, key_id: keyId, ...(contactIds.length > 0 ? { external_ids: contactIds } : {}) };
 			const reply = await client.request<CreateAnswer>({ method: 'POST', endpoint: 'contactlist', body, retryable: false, itemIndex: i });
-			const contactErrors = [...errorsByContact(reply.data?.errors)].map(([contactId, error]) => ({ contactId, replyCode: error.code, replyText: error.message }));
+			const contactErrors = [...errorsByContact(reply.data?.errors, isNumericKey(keyId))].map(([contactId, error]) => ({ contactId, replyCode: error.code, replyText: error.message }));
 			results.add(i, {
 				id: String(reply.data?.id ?? ''),
 				name,

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { sendInBatches, writeOutcomes, type BatchEntry } from '../../helpers/batch';
+import { isNumericKey } from '../../helpers/fields';
 import { ParameterReader } from '../../helpers/parameters';
 import { ItemResults } from '../../helpers/results';
 import { requireContactId, requireContactListId, requireKeyId } from '../../helpers/validation';
@@ -56,7 +57,7 @@ export async function changeMembers(
 			const listId = requireContactListId(results.node, i, params.get('contactListId', i, undefined, { extractValue: true }));
 			const keyId = requireKeyId(results.node, i, params.get('keyId', i));
 			const contactId = requireContactId(results.node, i, params.get('contactId', i));
-			entries.push({ itemIndex: i, group: `${listId}|${keyId}`, contactId, payload: contactId, listId, keyId });
+			entries.push({ itemIndex: i, group: `${listId}|${keyId}`, contactId, numericKey: isNumericKey(keyId), payload: contactId, listId, keyId });
 		});
 	}
 	await sendInBatches<MemberEntry, MembershipAnswer>(entries, results, {

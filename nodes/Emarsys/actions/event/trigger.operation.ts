@@ -8,6 +8,7 @@ import { ItemResults } from '../../helpers/results';
 import { inputError, requireContactId, requireEmailIfEmailField, requireEventId, requireJsonObject, requireKeyId, requireUtcTime } from '../../helpers/validation';
 import { MAX_TRIGGER_BYTES, type EmarsysClient } from '../../transport';
 import { inWords } from '../../helpers/batch';
+import { isNumericKey } from '../../helpers/fields';
 import { contactIdProperty, keyIdProperty, optionsCollection, resourceLocatorProperty } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -89,7 +90,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			const payload = { external_id: contactId, trigger_id: triggerIdOf(results, i, options.triggerId, runId) } as EventEntry['payload'];
 			if (data && Object.keys(data).length > 0) payload.data = checkedEventData(results, i, data);
 			if (eventTime) payload.event_time = eventTime;
-			entries.push({ itemIndex: i, group: `${eventId}|${keyId}`, contactId, payload, eventId, keyId });
+			entries.push({ itemIndex: i, group: `${eventId}|${keyId}`, contactId, numericKey: isNumericKey(keyId), payload, eventId, keyId });
 		});
 	}
 
