@@ -81,18 +81,11 @@ interface PendingCall {
 	openedAt: number;
 }
 
-/** The calls of one route in flight (a contact is never in two of them: a call naming one waits). */
-interface RouteInFlight {
-	calls: number;
-	/** Of those, the combined calls: only these hold the next combined call (a bulk run's calls do not). */
-	combined: number;
-	contacts: Set<string>;
-}
-
 export class Dispatcher {
 	private readonly pending: PendingCall[] = [];
 
-	private readonly inFlight = new Map<string, RouteInFlight>();
+	/** The calls under way (a contact is never in two of them: a call naming one waits). */
+	private readonly inFlight = new Set<PendingCall>();
 
 	/** No call starts before this time (a window used up, or a 429). */
 	private pauseUntil = 0;
@@ -102,9 +95,6 @@ export class Dispatcher {
 	 * known, nothing is held back for it); undefined before the first answer.
 	 */
 	private budget?: { remaining: number; resetAt: number } | 'none';
-
-	/** Calls of this dispatcher under way. */
-	private flying = 0;
 
 	/** When calls were asked for, over the last DEMAND_WINDOW_MS. */
 	private readonly asked: number[] = [];
@@ -201,12 +191,13 @@ export class Dispatcher {
 	 * combined call: a chatbot's message would otherwise wait for the whole run.
 	 */
 	private mayGo(call: PendingCall, blockedContacts: Map<string, Set<string>>): boolean {
-		const flying = this.inFlight.get(call.route);
-		if (call.open && flying && flying.combined > 0) return false;
-		const blocked = blockedContacts.get(call.route);
-		for (const contact of call.contacts) {
-			if (flying?.contacts.has(contact) || blocked?.has(contact)) return false;
+		for (const flying of this.inFlight) {
+			if (flying.route !== call.route) continue;
+			if (call.open && flying.open) return false;
+			for (const contact of call.contacts) if (flying.contacts.has(contact)) return false;
 		}
+		const blocked = blockedContacts.get(call.route);
+		for (const contact of call.contacts) if (blocked?.has(contact)) return false;
 		return true;
 	}
 
@@ -218,7 +209,7 @@ export class Dispatcher {
 		if (now < this.pauseUntil) return this.pauseUntil - now;
 		if (this.callsLeft(now) <= 0) {
 			// With no call under way, only a known window not reset yet has no call left (callsLeft): wait for its reset.
-			return this.flying === 0 ? (this.budget as { resetAt: number }).resetAt - now : Infinity;
+			return this.inFlight.size === 0 ? (this.budget as { resetAt: number }).resetAt - now : Infinity;
 		}
 		const interval = this.spacingMs(now);
 		const untilSlot = this.lastStartAt + interval - now;
@@ -233,12 +224,12 @@ export class Dispatcher {
 	private spacingMs(now: number): number {
 		// A window already reset leaves msLeft <= 0: no spacing, as asked * msLeft <= 0 <= left.
 		if (typeof this.budget !== 'object') return 0;
-		const left = Math.max(0, this.budget.remaining - this.flying) * BUDGET_SHARE;
+		const left = Math.max(0, this.budget.remaining - this.inFlight.size) * BUDGET_SHARE;
 		const msLeft = this.budget.resetAt - now;
 		this.forgetAsked(now);
 		const askedPerMs = this.asked.length / DEMAND_WINDOW_MS;
 		if (askedPerMs * msLeft <= left) return 0;
-		// left > 0 here: waitFor asks only while callsLeft (remaining - flying) > 0.
+		// left > 0 here: waitFor asks only while callsLeft (remaining - calls under way) > 0.
 		return msLeft / left;
 	}
 
@@ -248,25 +239,16 @@ export class Dispatcher {
 	 */
 	private callsLeft(now: number): number {
 		if (this.budget === 'none') return Infinity;
-		if (!this.budget || this.budget.resetAt <= now) return this.flying === 0 ? 1 : 0;
-		return this.budget.remaining - this.flying;
+		if (!this.budget || this.budget.resetAt <= now) return this.inFlight.size === 0 ? 1 : 0;
+		return this.budget.remaining - this.inFlight.size;
 	}
 
 	private start(call: PendingCall, now: number): void {
 		this.pending.splice(this.pending.indexOf(call), 1);
 		this.lastStartAt = now;
-		this.flying++;
-		const flying = this.inFlight.get(call.route) ?? { calls: 0, combined: 0, contacts: new Set<string>() };
-		this.inFlight.set(call.route, flying);
-		flying.calls++;
-		if (call.open) flying.combined++;
-		for (const contact of call.contacts) flying.contacts.add(contact);
+		this.inFlight.add(call);
 		void this.send(call).finally(() => {
-			this.flying--;
-			flying.calls--;
-			if (call.open) flying.combined--;
-			for (const contact of call.contacts) flying.contacts.delete(contact);
-			if (flying.calls === 0) this.inFlight.delete(call.route);
+			this.inFlight.delete(call);
 			this.pump();
 		});
 	}
