@@ -5,4 +5,6 @@ module.exports = {
   ...e2e,
   testMatch: ['**/queue-mode.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
+  // Redis, PostgreSQL and three n8n processes are enough for two cores.
+  maxWorkers: 1,
 };

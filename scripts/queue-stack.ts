@@ -60,17 +60,24 @@ async function redisPing(port: number): Promise<boolean> {
 	});
 }
 
+export interface RedisOptions {
+	/** The server to run: redis-server on PATH unless a path is given. */
+	command?: string;
+	timeoutMs?: number;
+}
+
 /** Redis on a free loopback port, nothing saved to disk, its working folder in `dir`. */
-export async function startRedis(dir: string, timeoutMs = 30_000): Promise<RunningRedis> {
-	if (spawnSync('redis-server', ['--version']).status !== 0) {
-		throw new StackError(`redis-server is not installed: ${INSTALL_HINT}`);
+export async function startRedis(dir: string, options: RedisOptions = {}): Promise<RunningRedis> {
+	const { command = 'redis-server', timeoutMs = 30_000 } = options;
+	if (spawnSync(command, ['--version']).status !== 0) {
+		throw new StackError(`${command} is not installed: ${INSTALL_HINT}`);
 	}
 	fs.mkdirSync(dir, { recursive: true });
 	const port = await freePort();
 	const logFile = path.join(dir, 'redis.log');
 	const logFd = fs.openSync(logFile, 'w');
 	const child = spawn(
-		'redis-server',
+		command,
 		['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
 		{ stdio: ['ignore', logFd, logFd], detached: true },
 	);
@@ -140,11 +147,18 @@ function runChecked(command: string[], what: string, timeoutMs: number): string 
 	return result.stdout ?? '';
 }
 
+export interface PostgresOptions {
+	/** More server settings, each passed as `-c name=value` (values without spaces). */
+	settings?: Record<string, string>;
+	timeoutMs?: number;
+}
+
 /**
  * A new cluster in `dir` (trust authentication, listening on 127.0.0.1 only, no Unix socket)
  * with an empty database `n8n` owned by the superuser `n8n`.
  */
-export async function startPostgres(dir: string, timeoutMs = 60_000): Promise<RunningPostgres> {
+export async function startPostgres(dir: string, options: PostgresOptions = {}): Promise<RunningPostgres> {
+	const timeoutMs = options.timeoutMs ?? 60_000;
 	const bin = postgresBinDir();
 	const runner = postgresRunner();
 	fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -160,7 +174,8 @@ export async function startPostgres(dir: string, timeoutMs = 60_000): Promise<Ru
 		'initdb (creating the PostgreSQL cluster)',
 		timeoutMs,
 	);
-	const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories='' -c max_connections=200`;
+	const settings = Object.entries(options.settings ?? {}).map(([name, value]) => ` -c ${name}=${value}`);
+	const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories='' -c max_connections=200${settings.join('')}`;
 	let started = false;
 	const stop = async (): Promise<void> => {
 		if (!started) return;
@@ -318,6 +333,10 @@ export interface QueueStackOptions {
 	env?: Record<string, string>;
 	adaptWorkflow?: StackOptions['adaptWorkflow'];
 	extraCredentials?: StackOptions['extraCredentials'];
+	/** How Redis is started (the tests point it at a server that is not there). */
+	redis?: RedisOptions;
+	/** How PostgreSQL is started (the tests give it a setting it refuses). */
+	postgres?: PostgresOptions;
 }
 
 export interface RunningQueueStack {
@@ -336,49 +355,84 @@ export interface RunningQueueStack {
 	stop(): Promise<void>;
 }
 
+/** What a queue stack has started so far: stopping it stops exactly these. */
+interface StartedParts {
+	redis?: RunningRedis;
+	postgres?: RunningPostgres;
+	main?: RunningStack;
+	workers: RunningWorker[];
+}
+
+/** Stops every part that started, the n8n processes before the Redis and database they use, then removes baseDir. */
+async function stopParts(started: StartedParts, baseDir: string): Promise<void> {
+	await Promise.all(started.workers.map(async (worker) => await worker.stop(20_000)));
+	await started.main?.stop();
+	await started.postgres?.stop();
+	await started.redis?.stop();
+	fs.rmSync(baseDir, { recursive: true, force: true });
+}
+
+/**
+ * Redis and PostgreSQL side by side. When one fails, the other's start is still waited for (a
+ * missing Redis fails at once, PostgreSQL takes seconds more): each part records itself in
+ * `started` as it comes up, so the caller's cleanup stops it instead of leaving it running.
+ */
+async function startRedisAndPostgres(
+	baseDir: string,
+	options: QueueStackOptions,
+	started: StartedParts,
+): Promise<{ redis: RunningRedis; postgres: RunningPostgres }> {
+	const redis = startRedis(path.join(baseDir, 'redis'), options.redis).then((r) => (started.redis = r));
+	const postgres = startPostgres(path.join(baseDir, 'postgres'), options.postgres).then((p) => (started.postgres = p));
+	const [redisResult, postgresResult] = await Promise.allSettled([redis, postgres]);
+	if (redisResult.status === 'rejected') throw redisResult.reason;
+	if (postgresResult.status === 'rejected') throw postgresResult.reason;
+	return { redis: redisResult.value, postgres: postgresResult.value };
+}
+
+/** The main instance: the `npm start` setup on free ports, with the queue settings in `env`. */
+async function startQueueMain(
+	baseDir: string,
+	env: Record<string, string>,
+	options: QueueStackOptions & { startupTimeoutMs: number; log: (message: string) => void },
+): Promise<RunningStack> {
+	const n8nPort = await freePort();
+	let brokerPort = await freePort();
+	while (brokerPort === n8nPort) brokerPort = await freePort();
+	options.log('Starting the n8n main instance (queue mode)');
+	return await startStack({
+		n8nPort,
+		brokerPort,
+		sandboxPort: 0,
+		userFolder: path.join(baseDir, 'main'),
+		startupTimeoutMs: options.startupTimeoutMs,
+		importWorkflows: 'always',
+		env,
+		log: options.log,
+		adaptWorkflow: options.adaptWorkflow,
+		extraCredentials: options.extraCredentials,
+	});
+}
+
 export async function startQueueStack(options: QueueStackOptions): Promise<RunningQueueStack> {
 	const log = options.log ?? ((): void => undefined);
 	const startupTimeoutMs = options.startupTimeoutMs ?? 180_000;
 	const runtime = ensureRuntime(log);
 	const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'emarsys-queue-'));
-	fs.chmodSync(baseDir, 0o755); // the postgres user (as root) must reach its folder inside
-	const started: { redis?: RunningRedis; postgres?: RunningPostgres; main?: RunningStack; workers: RunningWorker[] } = {
-		workers: [],
-	};
+	const started: StartedParts = { workers: [] };
 	let stopped = false;
 	const stop = async (): Promise<void> => {
 		if (stopped) return;
 		stopped = true;
-		await Promise.all(started.workers.map(async (worker) => await worker.stop(20_000)));
-		await started.main?.stop();
-		await started.postgres?.stop();
-		await started.redis?.stop();
-		fs.rmSync(baseDir, { recursive: true, force: true });
+		await stopParts(started, baseDir);
 	};
 	try {
-		log('Starting Redis and PostgreSQL');
-		const [redis, postgres] = await Promise.all([
-			startRedis(path.join(baseDir, 'redis')).then((r) => (started.redis = r)),
-			startPostgres(path.join(baseDir, 'postgres')).then((p) => (started.postgres = p)),
-		]);
+		fs.chmodSync(baseDir, 0o755); // the postgres user (as root) must reach its folder inside
+		log(`Starting Redis and PostgreSQL (data folders in ${baseDir})`);
+		const { redis, postgres } = await startRedisAndPostgres(baseDir, options, started);
 		const encryptionKey = randomBytes(24).toString('hex');
 		const env = { ...queueModeEnv(redis, postgres, encryptionKey), ...options.env };
-		const n8nPort = await freePort();
-		let brokerPort = await freePort();
-		while (brokerPort === n8nPort) brokerPort = await freePort();
-		log('Starting the n8n main instance (queue mode)');
-		started.main = await startStack({
-			n8nPort,
-			brokerPort,
-			sandboxPort: 0,
-			userFolder: path.join(baseDir, 'main'),
-			startupTimeoutMs,
-			importWorkflows: 'always',
-			env,
-			log,
-			adaptWorkflow: options.adaptWorkflow,
-			extraCredentials: options.extraCredentials,
-		});
+		started.main = await startQueueMain(baseDir, env, { ...options, startupTimeoutMs, log });
 		const workerOptions = (index: number): WorkerOptions => ({
 			runtime,
 			userFolder: path.join(baseDir, `worker-${index + 1}`),
@@ -398,9 +452,15 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Runni
 			baseDir,
 			restartWorker: async (index) => {
 				const old = started.workers[index];
+				if (stopped) throw new StackError('the queue stack is stopped: no worker is started again');
 				if (processGroupAlive(old.pid)) throw new StackError(`worker ${index + 1} is still running`);
 				const worker = await startWorker({ ...workerOptions(index), logName: `worker-restart-${Date.now()}.log` });
 				started.workers[index] = worker;
+				// A stop() while this worker was starting did not see it: it is stopped here instead.
+				if (stopped) {
+					await worker.stop(20_000);
+					throw new StackError('the queue stack was stopped while the worker started');
+				}
 				return worker;
 			},
 			stop,

@@ -5,7 +5,8 @@
  * 200 concurrent webhook calls (half WSSE, half OpenID Connect) must each be answered right, run
  * on the workers only, and cost exactly the expected Emarsys calls; a worker killed mid-run must
  * not leave a message without its contact or with its event fired twice. The same 200 calls then
- * go to a single n8n instance (the `npm start` setup), and the figures of both are printed.
+ * go to a single n8n instance (the `npm start` setup), and the figures of both are printed. A
+ * start that fails part-way (Redis missing, PostgreSQL refusing, n8n main not up) leaves nothing behind.
  *
  * Run: npm run test:e2e:queue (npm test runs it after test:e2e).
  */
@@ -28,7 +29,7 @@ import {
 	type WorkflowJson,
 } from '../../scripts/n8n-stack';
 import { queueModeEnv, startQueueStack, startWorker, type RunningQueueStack, type RunningRedis } from '../../scripts/queue-stack';
-import { portOpen, processesMentioning, sandboxContacts, sandboxLog, startE2eStack, STARTUP_TIMEOUT_MS } from './stack';
+import { portOpen, processesMentioning, sandboxContacts, sandboxLog, startE2eStack, STARTUP_TIMEOUT_MS, type SandboxContact } from './stack';
 
 const MESSAGES = 200;
 const WORKER_CONCURRENCY = 10;
@@ -116,7 +117,13 @@ async function fireAll(n8n: RunningStack, messages: Message[]): Promise<{ answer
 function wrongAnswer(answer: Answer): string | undefined {
 	const { email, firstName, emailFormat } = answer.message.body;
 	if (answer.status !== 200) return `${email}: HTTP ${answer.status} ${answer.text.slice(0, 200)}`;
-	const json = JSON.parse(answer.text) as { reply: string; contact: Record<string, unknown> };
+	let json: { reply: string; contact: Record<string, unknown> };
+	try {
+		json = JSON.parse(answer.text) as typeof json;
+	} catch {
+		// n8n answers 200 with an empty body when an execution ended without its Respond to Webhook answer.
+		return `${email}: HTTP 200 without the answer: ${JSON.stringify(answer.text.slice(0, 200))}`;
+	}
 	const expected = { 'E-Mail': email, 'First Name': firstName, 'Preferred e-mail format': labelOf(emailFormat) };
 	for (const [key, value] of Object.entries(expected)) {
 		if (json.contact[key] !== value) return `${email}: ${key} is ${JSON.stringify(json.contact[key])}, expected ${JSON.stringify(value)}`;
@@ -312,14 +319,53 @@ test('OpenID Connect: when the token expires, the two workers fetch one new toke
 	expect(tokenRequests).toHaveLength(1);
 });
 
-test('a worker killed mid-run (SIGKILL) and restarted: each message ends with its contact upserted once and its event fired once', async () => {
+/** An execution of n8n: its ID and status (new, running, success, error, crashed, …). */
+interface Run {
+	id: string;
+	status: string;
+}
+
+function executionsAfter(afterId: number): Run[] {
+	return stack.postgres.query(`SELECT id, status FROM execution_entity WHERE id > ${afterId} ORDER BY id`).map(([id, status]) => ({ id, status }));
+}
+
+/**
+ * [message ID, execution ID] of each execution after `afterId` that completed, found by the message
+ * ID in the execution's data. Only completed ones: n8n replaces the data of an execution it gives
+ * up (a killed worker's) with the error, so nothing tells which message that one ran.
+ */
+function completedExecutionsOf(messages: Message[], afterId: number): Array<[string, string]> {
+	const ids = messages.map((message) => `('${message.body.messageId}')`).join(', ');
+	const rows = stack.postgres.query(
+		`SELECT m.id, e.id FROM (VALUES ${ids}) AS m(id) ` +
+			`JOIN execution_data d ON d.data LIKE '%"' || m.id || '"%' JOIN execution_entity e ON e.id = d."executionId" ` +
+			`WHERE e.id > ${afterId} AND e.status = 'success' ORDER BY e.id`,
+	);
+	return rows.map(([messageId, executionId]) => [messageId, executionId]);
+}
+
+/** Why a message's contact or event is not in the sandbox exactly once, or undefined when both are. */
+function notDoneOnce({ body }: Message, contacts: SandboxContact[], triggers: TriggerRecord[]): string | undefined {
+	const mine = contacts.filter((contact) => contact.fields['3'] === body.email);
+	if (mine.length !== 1) return `${body.email}: ${mine.length} contacts`;
+	if (mine[0].fields['1'] !== body.firstName || mine[0].fields['26'] !== body.emailFormat) {
+		return `${body.email}: contact ${JSON.stringify(mine[0].fields)}`;
+	}
+	// Emarsys processes a trigger ID once: a repeat is accepted and ignored (duplicate).
+	const fired = triggers.filter((t) => t.externalId === body.email && !t.duplicate).map((t) => t.triggerId);
+	return JSON.stringify(fired) === JSON.stringify([body.messageId]) ? undefined : `${body.email}: event fired for ${JSON.stringify(fired)}`;
+}
+
+/**
+ * All messages at once, each Emarsys call 300 ms slower, and worker 1 killed (SIGKILL) while
+ * executions run on it, then started again. Returns every caller's answer and the executions that
+ * the killed worker had started.
+ */
+async function killWorkerMidRun(messages: Message[], triggerFrom: number): Promise<{ answers: Answer[]; onVictim: string[]; killedAt: number }> {
 	const victim = stack.workers[0];
 	const startedBefore = startedExecutions(victim.logFile).length;
-	const triggerFrom = (await triggersSince(0)).at(-1)?.seq ?? 0;
-	const lastExecutionBefore = lastExecutionId();
 	// Each Emarsys call takes 300 ms more, so that executions are in the middle of their run when the worker dies.
 	await sandboxHook('PUT', 'faults', { latencyMs: 300 });
-	const messages = makeMessages('kill', KILL_MESSAGES);
 	const firstTry = Promise.all(messages.map(async (message) => await send(stack.main, message)));
 	// The first executions run side by side on both workers; once a third of the messages have
 	// fired their event, most of the killed worker's executions are between trigger and answer.
@@ -327,7 +373,7 @@ test('a worker killed mid-run (SIGKILL) and restarted: each message ends with it
 		'the worker to run executions that have triggered their event',
 		async () =>
 			startedExecutions(victim.logFile).length - startedBefore >= 3 &&
-			(await triggersSince(triggerFrom)).length >= KILL_MESSAGES / 3,
+			(await triggersSince(triggerFrom)).length >= messages.length / 3,
 		60_000,
 	);
 	const killedAt = performance.now();
@@ -338,36 +384,72 @@ test('a worker killed mid-run (SIGKILL) and restarted: each message ends with it
 	workerLogs.push(restarted.logFile);
 	const answers = await firstTry;
 	await sandboxHook('DELETE', 'faults');
+	return { answers, onVictim, killedAt };
+}
 
-	const failed = answers.filter((answer) => wrongAnswer(answer) !== undefined);
-	const statuses = stack.postgres.query(`SELECT id, status FROM execution_entity WHERE id > ${lastExecutionBefore} ORDER BY id`);
-	const lost = statuses.filter(([id, status]) => onVictim.includes(id) && status !== 'success');
-	console.log(
-		`worker kill: ${onVictim.length} executions had started on the killed worker, ${lost.length} did not finish ` +
-			`(their status in n8n: ${[...new Set(lost.map(([, s]) => s))].join(', ') || '-'}); ${failed.length} of ${KILL_MESSAGES} callers got an error ` +
-			`(${[...new Set(failed.map((a) => `HTTP ${a.status}`))].join(', ')}) after ${failed.length ? Math.round(Math.max(...failed.map((a) => a.ms)) / 1000) : 0} s at most ` +
-			`(${Math.round((performance.now() - killedAt) / 1000)} s after the kill all callers had their answer)`,
+function describeKill(onVictim: string[], lost: Run[], failed: Answer[], completedOnVictim: number, killedAt: number): string {
+	const failedMs = Math.max(0, ...failed.map((a) => a.ms));
+	return (
+		`worker kill: ${onVictim.length} executions had started on the killed worker; ${lost.length} executions did not complete ` +
+		`(${lost.filter((run) => !onVictim.includes(run.id)).length} of them not logged as started; status in n8n: ${[...new Set(lost.map((run) => run.status))].join(', ') || '-'}); ` +
+		`${failed.length} of ${KILL_MESSAGES} callers got an error (${[...new Set(failed.map((a) => `HTTP ${a.status}`))].join(', ')}), ` +
+		`${completedOnVictim} of them for an execution that completed on the killed worker, after ${Math.round(failedMs / 1000)} s at most ` +
+		`(${Math.round((performance.now() - killedAt) / 1000)} s after the kill all callers had their answer)`
 	);
+}
+
+test('a worker killed mid-run (SIGKILL) and restarted: each message ends with its contact upserted once and its event fired once', async () => {
+	const triggerFrom = (await triggersSince(0)).at(-1)?.seq ?? 0;
+	const lastExecutionBefore = lastExecutionId();
+	const messages = makeMessages('kill', KILL_MESSAGES);
+	const { answers, onVictim, killedAt } = await killWorkerMidRun(messages, triggerFrom);
+
+	// Every caller gets an HTTP answer (n8n main gives a killed worker's job up once its lock lapses), none times out.
+	expect(answers.filter((answer) => answer.status === 0).map(wrongAnswer)).toEqual([]);
+	const ended = () => executionsAfter(lastExecutionBefore).every((run) => !['new', 'running'].includes(run.status));
+	await waitUntil('n8n to record how each execution ended', ended, 30_000);
+	// One execution per message: n8n fails a killed worker's job (maxStalledCount 0), it does not run it again.
+	const runs = executionsAfter(lastExecutionBefore);
+	expect(runs).toHaveLength(KILL_MESSAGES);
+	const lost = runs.filter((run) => run.status !== 'success');
+	const completed = completedExecutionsOf(messages, lastExecutionBefore);
+	// Each completed execution ran one message, and no message completed twice.
+	expect(completed.map(([, id]) => id)).toEqual(runs.filter((run) => run.status === 'success').map((run) => run.id));
+	expect(new Set(completed.map(([messageId]) => messageId)).size).toBe(completed.length);
+	const completedExecutionOf = new Map(completed);
+	const completedExecution = (answer: Answer) => completedExecutionOf.get(answer.message.body.messageId);
+	const failed = answers.filter((answer) => wrongAnswer(answer) !== undefined);
+	const completedOnVictim = failed.filter((answer) => onVictim.includes(completedExecution(answer) ?? ''));
+	console.log(describeKill(onVictim, lost, failed, completedOnVictim.length, killedAt));
 	expect(lost.length).toBeGreaterThanOrEqual(1);
 	expect(failed.length).toBeGreaterThanOrEqual(1);
-	expect(failed.length).toBeLessThanOrEqual(lost.length);
+	// Which callers may get an error. The worker relays the answer of the Respond to Webhook node
+	// to n8n main through Redis as the node runs, and the main answers the caller with it. So a
+	// caller gets an error when its execution did not complete: killed before its answer node, or
+	// taken from the queue by the worker that died before it logged the start (callers with an error
+	// can therefore outnumber the unfinished executions logged on the killed worker: the former
+	// assertion `failed ≤ those` did not hold for that); the main gives such a job up once its lock
+	// lapses. Its caller may also get an error when the execution completed on the killed worker but
+	// the answer was lost with it (n8n 2.41.1 relays the answer before it stores the success, so this
+	// is not expected, but n8n does not promise that order). An execution that completed on a worker
+	// that kept running leaves no excuse: its caller must have its answer.
+	const completedElsewhere = failed.filter((answer) => completedExecution(answer) !== undefined && !completedOnVictim.includes(answer));
+	expect(completedElsewhere.map((answer) => `${wrongAnswer(answer)} (execution ${completedExecution(answer)} completed)`)).toEqual([]);
+	// Executions that completed did their work once, before any message is sent again.
+	const contactsNow = await sandboxContacts(stack.main.sandbox!.url);
+	const triggersNow = await triggersSince(triggerFrom);
+	const done = messages.filter((message) => completedExecutionOf.has(message.body.messageId));
+	expect(done.map((message) => notDoneOnce(message, contactsNow, triggersNow)).filter(Boolean)).toEqual([]);
 	// n8n does not run a killed worker's executions again: none of them started anywhere else.
-	const startedElsewhere = [...stack.workers.map((w) => startedExecutions(w.logFile)).flat()];
-	for (const [id] of lost) expect(startedElsewhere.filter((started) => started === id)).toEqual([]);
+	const startedElsewhere = stack.workers.flatMap((w) => startedExecutions(w.logFile));
+	expect(startedElsewhere.filter((id) => lost.some((run) => run.id === id))).toEqual([]);
 
 	// The chatbot sends the messages that got no proper answer again, with the same message ID.
 	const retried = await Promise.all(failed.map(async (answer) => await send(stack.main, answer.message)));
 	expect(retried.map(wrongAnswer).filter(Boolean)).toEqual([]);
-
 	const contacts = await sandboxContacts(stack.main.sandbox!.url);
 	const triggers = await triggersSince(triggerFrom);
-	for (const { body } of messages) {
-		const mine = contacts.filter((contact) => contact.fields['3'] === body.email);
-		expect(mine.map((c) => [c.fields['1'], c.fields['26']])).toEqual([[body.firstName, body.emailFormat]]);
-		// Emarsys processes a trigger ID once: a repeat is accepted and ignored (duplicate).
-		const fired = triggers.filter((t) => t.externalId === body.email && !t.duplicate);
-		expect(fired.map((t) => t.triggerId)).toEqual([body.messageId]);
-	}
+	expect(messages.map((message) => notDoneOnce(message, contacts, triggers)).filter(Boolean)).toEqual([]);
 	const repeats = triggers.filter((t) => t.duplicate).length;
 	console.log(`re-sent messages: ${failed.length}; their events already fired before the kill and ignored as repeats: ${repeats}`);
 	// Some killed executions had fired the event already: their re-sent message fired it again,
@@ -440,3 +522,51 @@ test(`the same ${MESSAGES} messages on a single n8n instance (the npm start setu
 		].join('\n'),
 	);
 }, STARTUP_TIMEOUT_MS + CALL_TIMEOUT_MS);
+
+function workingFolderOf(pid: string): string {
+	try {
+		return fs.readlinkSync(`/proc/${pid}/cwd`);
+	} catch {
+		return ''; // gone meanwhile
+	}
+}
+
+/**
+ * Processes of a stack that ran in `folder`: n8n names it in its environment, PostgreSQL's server
+ * on its command line, and Redis and PostgreSQL's helpers (whose process titles hide both) work inside it.
+ */
+function processesIn(folder: string): number[] {
+	const working = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && workingFolderOf(pid).startsWith(folder));
+	return [...new Set([...processesMentioning(folder).map((found) => found.pid), ...working.map(Number)])];
+}
+
+/** What shows up of a stack's folder over `ms`: a part whose start ends after the failure comes up late. */
+async function leftoversOver(baseDir: string, ms: number): Promise<{ processes: number[]; folderSeen: boolean }> {
+	const processes = new Set<number>();
+	let folderSeen = false;
+	const deadline = Date.now() + ms;
+	while (Date.now() < deadline) {
+		for (const pid of processesIn(baseDir)) processes.add(pid);
+		folderSeen ||= fs.existsSync(baseDir);
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+	return { processes: [...processes], folderSeen };
+}
+
+test.each([
+	{ part: 'Redis missing', breakage: { redis: { command: '/nonexistent/redis-server' } }, error: /\/nonexistent\/redis-server is not installed/ },
+	{
+		part: 'PostgreSQL refusing a setting',
+		breakage: { postgres: { settings: { shared_buffers: 'lots' } } },
+		error: /pg_ctl start \(starting PostgreSQL\) failed[\s\S]*invalid value for parameter "shared_buffers"/,
+	},
+	{ part: 'n8n main not up in time', breakage: { startupTimeoutMs: 1 }, error: /n8n did not come up within 0 s/ },
+])('a queue stack whose start fails ($part) stops what it had started: no process and no folder left', async ({ breakage, error }) => {
+	const messages: string[] = [];
+	const attempt = startQueueStack({ workers: 1, startupTimeoutMs: STARTUP_TIMEOUT_MS, log: (m) => messages.push(m), ...breakage });
+	await expect(attempt).rejects.toThrow(error);
+	const baseDir = /data folders in (\S+)\)/.exec(messages.join('\n'))?.[1];
+	expect(baseDir).toMatch(/emarsys-queue-/);
+	// Without the wait for every part, PostgreSQL came up here seconds after a missing Redis had failed the start.
+	expect(await leftoversOver(baseDir!, 10_000)).toEqual({ processes: [], folderSeen: false });
+});
