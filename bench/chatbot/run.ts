@@ -14,6 +14,9 @@
  * It prints both copies side by side, the goals (goals.ts) judged on the dispatcher-on runs of the
  * single instance, a `CHATBOT_BENCH {...}` JSON line, and exits non-zero when a goal is missed.
  *
+ * Then, on an n8n of its own, the fairness case (fairness.ts, issue 31): a 60,000-contact bulk
+ * sync and chatbot messages on one API user (`--fairness` runs only that).
+ *
  * `--smoke` (in .ci/run): single instance only, 10 messages per copy at 5 a second, correctness
  * and calls only (no timing goal). `--help` for the flags.
  */
@@ -23,6 +26,7 @@ import { cpus, loadavg } from 'node:os';
 import { startQueueStack } from '../../scripts/queue-stack';
 import { restLogin, startE2eStack, STARTUP_TIMEOUT_MS } from '../../test/e2e/stack';
 import { SandboxHooks } from '../lib/sandbox';
+import { FAIRNESS, fairnessGoals, fairnessRuns, fairnessWorkflow } from './fairness';
 import { defaultLimitGoals, idleGoal, limitedGoals, smokeGoals, type RunResult, type Verdict } from './goals';
 import { figuresOf, TABLE_HEADER, tableRow, verdictLine, type Figures } from './report';
 import { burst, DEFAULT_RATE_LIMIT, idle, type BurstSettings, type Target } from './scenarios';
@@ -43,22 +47,25 @@ const USAGE =
 	'npm run bench:chatbot -- [--smoke] [--no-queue] [--answer-timeout SECONDS] [--out FILE]\n' +
 	'  --smoke           single n8n only, 10 messages per copy, correctness and calls only (CI)\n' +
 	'  --no-queue        skip the queue-mode runs\n' +
+	'  --fairness        only the fairness case (a bulk sync and chatbot messages on one API user)\n' +
 	'  --answer-timeout  seconds a message waits for its answer before it counts as unanswered (default 15)\n' +
 	'  --out FILE        also write the JSON summary to FILE\n';
 
 interface Flags {
 	smoke: boolean;
+	fairnessOnly: boolean;
 	queue: boolean;
 	answerTimeoutMs: number;
 	out?: string;
 }
 
 function parseFlags(argv: string[]): Flags {
-	const flags: Flags = { smoke: false, queue: true, answerTimeoutMs: 15_000 };
+	const flags: Flags = { smoke: false, fairnessOnly: false, queue: true, answerTimeoutMs: 15_000 };
 	for (let i = 0; i < argv.length; i++) {
 		const flag = argv[i];
 		if (flag === '--smoke') flags.smoke = true;
 		else if (flag === '--no-queue') flags.queue = false;
+		else if (flag === '--fairness') flags.fairnessOnly = true;
 		else if (flag === '--answer-timeout') {
 			const seconds = Number(argv[++i]);
 			if (!Number.isFinite(seconds) || seconds <= 0) throw new Error('--answer-timeout needs a number of seconds > 0');
@@ -141,6 +148,19 @@ async function queueMode(flags: Flags): Promise<Runs> {
 	}
 }
 
+/** The fairness case (fairness.ts) on an n8n of its own: the chatbot copy and the bulk sync, one API user. */
+async function fairnessCase(): Promise<Verdict[]> {
+	note(`fairness: a ${FAIRNESS.contacts}-contact bulk sync and chatbot messages every ${FAIRNESS.intervalMs} ms on one API user, ${FAIRNESS.latencyMs} ms a call`);
+	const stack = await startE2eStack({ adaptWorkflow: fairnessWorkflow, extraCredentials: benchCredentials, log: note });
+	try {
+		const hooks = new SandboxHooks(stack.sandbox!.url);
+		await addBenchUsers(hooks);
+		return fairnessGoals(await fairnessRuns(stack.n8nUrl, hooks, await restLogin(stack.n8nUrl), note));
+	} finally {
+		await stack.teardown();
+	}
+}
+
 function judge(single: Runs, smoke: boolean): Verdict[] {
 	const run = (name: string, variant: Variant) => single[name][variant]!;
 	if (smoke) return smokeGoals(run('smoke', 'on'), run('smoke', 'off'));
@@ -170,13 +190,14 @@ async function main(): Promise<void> {
 	const started = Date.now();
 	// The figures depend on what else the machine runs: the load is part of the record.
 	const machine = { cores: cpus().length, loadAverageAtStart: loadavg()[0] };
-	const single = await singleInstance(flags);
+	const single = flags.fairnessOnly ? {} : await singleInstance(flags);
 	// Queue mode has no goal: when it cannot run (no Redis or PostgreSQL here), say so and go on.
-	const queue = !flags.smoke && flags.queue ? await queueMode(flags).catch((error: Error) => note(`queue mode failed: ${error.message}`)) : undefined;
+	const queue = !flags.smoke && !flags.fairnessOnly && flags.queue ? await queueMode(flags).catch((error: Error) => note(`queue mode failed: ${error.message}`)) : undefined;
+	const fairness = flags.smoke ? [] : await fairnessCase();
 	log(`\nChatbot bench${flags.smoke ? ' (smoke: correctness and calls only)' : ''}: sandbox ${LATENCY_MS} ms per call; answers awaited ${(flags.smoke ? SMOKE.answerTimeoutMs : flags.answerTimeoutMs) / 1000} s at most`);
 	const summary: Record<string, unknown> = { single: printRuns('single n8n instance (the npm start setup)', single) };
 	if (queue) summary.queue = printRuns('queue mode: main + 2 workers (no goal; limit 300/min, dispatcher on only)', queue);
-	const verdicts = judge(single, flags.smoke);
+	const verdicts = [...(flags.fairnessOnly ? [] : judge(single, flags.smoke)), ...fairness];
 	log(`\n== goals (single instance, dispatcher on)`);
 	for (const verdict of verdicts) log(verdictLine(verdict));
 	const missed = verdicts.filter((verdict) => !verdict.met).map((verdict) => verdict.goal);
