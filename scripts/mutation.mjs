@@ -48,8 +48,9 @@ export const GROUPS = [
 	{
 		name: 'engine',
 		mutate: [...linesOf(BATCH, IO[BATCH]), 'nodes/Emarsys/helpers/results.ts'],
-		// operations: the error wrapping, lists and labels of results.ts that batching does not reach.
-		tests: [integration('batching'), integration('batching-engine'), integration('item-results'), integration('operations')],
+		// operations: the error wrapping, lists and labels of results.ts that batching does not reach;
+		// text-keys: keys compared as the key field's type says (the per-contact errors of a write).
+		tests: [integration('batching'), integration('batching-engine'), integration('item-results'), integration('operations'), integration('text-keys')],
 	},
 	{ name: 'dispatcher', mutate: ['nodes/Emarsys/transport/dispatcher.ts'], tests: [unit('dispatcher')] },
 	{

@@ -129,6 +129,28 @@ describe('a kept field list that does not know every key field', () => {
 		// The list kept from the first run (or an earlier test) did not know the new key field: fetched once more.
 		expect((await endpoints()).filter((endpoint) => endpoint === 'field/translate/en')).toHaveLength(1);
 	});
+
+	it('a custom key field (its type decides how keys compare) is found in the kept list; one created since fetches it anew once', async () => {
+		const getBy = async (keyId: string, contactId: string) =>
+			await env.harness.runNode({
+				nodeType: 'emarsys',
+				parameters: { authentication: 'wsse', resource: 'contact', operation: 'get', keyId, contactId, fields: ['3'], options: { metadataCacheSeconds: 60 } },
+				continueOnFail: true,
+			});
+		const listCalls = async () => (await endpoints()).filter((endpoint) => endpoint === 'field/translate/en').length;
+		expect((await getBy('10502', 'C-1001')).error).toBeUndefined();
+		await env.sandbox.clearLog();
+		expect((await getBy('10502', 'C-1001')).error).toBeUndefined();
+		expect(await listCalls()).toBe(0);
+		const created = await env.harness.runNode({
+			nodeType: 'emarsys',
+			parameters: { authentication: 'wsse', resource: 'field', operation: 'create', name: 'Member Number', applicationType: 'shorttext' },
+			inputItems: [{}],
+		});
+		await env.sandbox.clearLog();
+		await getBy(String(created.items[0]?.json.id), '0042');
+		expect(await listCalls()).toBe(1);
+	});
 });
 
 describe('the field dropdown', () => {

@@ -52,6 +52,13 @@ it('Delete: each customer ID deletes its own contact, and every one is sent', as
 	expect(sent.sort()).toEqual(CUSTOMERS.map((customer) => customer.customerId).sort());
 });
 
+it("Delete: a customer ID nobody has fails its item alone, though it is another's as a number; a contact ID nobody has too, written with a leading zero", async () => {
+	const byText = await run(env, 'wsse', byCustomerId({ resource: 'contact', operation: 'delete' }), [{ customerId: '00764975' }, CUSTOMERS[1]], { continueOnFail: true });
+	expect(byText.items.map((item) => item.json.error ?? item.json.deleted)).toEqual([expect.stringMatching(/00764975/), true]);
+	const byId = await run(env, 'wsse', { resource: 'contact', operation: 'delete', keyId: 'id', contactId: '={{ $json.id }}' }, [{ id: '0999999' }], { continueOnFail: true });
+	expect(byId.items.map((item) => item.json.error ?? item.json.deleted)).toEqual([expect.stringMatching(/Invalid contact id/)]);
+});
+
 it('Add Contacts: each customer ID puts its own contact on the list', async () => {
 	const list = { __rl: true, mode: 'id', value: String(LIST) };
 	const { error } = await run(env, 'wsse', byCustomerId({ resource: 'contactList', operation: 'addContacts', contactListId: list }), CUSTOMERS);

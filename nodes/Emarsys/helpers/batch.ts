@@ -378,8 +378,8 @@ export function writeOutcomes<E extends BatchEntry>(
 	endpoint: string,
 	written: (entry: E) => IDataObject,
 ): EntryOutcome[] {
-	// A call's entries share their key field.
-	const byContact = errorsByContact(errors, chunk[0]?.numericKey === true);
+	// A call's entries share their key field (a call has at least one).
+	const byContact = errorsByContact(errors, chunk[0].numericKey);
 	return chunk.map((entry) => {
 		const error = byContact.get(normalizeKey(entry.contactId, entry.numericKey));
 		if (!error) return written(entry);

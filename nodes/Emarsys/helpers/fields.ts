@@ -148,7 +148,8 @@ const LAST_SYSTEM_FIELD_ID = 48;
 
 /** True when only the field list tells how a key field compares its values: a string ID, or a custom field (numeric or text). */
 export function needsFieldListToCompare(keyId: string): boolean {
-	return needsFieldListForKey(keyId) || (/^\d+$/.test(keyId) && Number(keyId) > LAST_SYSTEM_FIELD_ID);
+	// Past a string ID, a key is a field ID or id / uid (no number: NaN is no custom field).
+	return needsFieldListForKey(keyId) || Number(keyId) > LAST_SYSTEM_FIELD_ID;
 }
 
 /**
