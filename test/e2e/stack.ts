@@ -43,6 +43,7 @@ export async function startE2eStack(overrides: Partial<StackOptions> = {}): Prom
 		...stack,
 		userFolder,
 		teardown: async () => {
+			sessions.delete(stack.n8nUrl);
 			await stack.stop();
 			fs.rmSync(userFolder, { recursive: true, force: true });
 		},
@@ -138,8 +139,20 @@ export async function portOpen(port: number): Promise<boolean> {
 	});
 }
 
-/** Logs in as the demo owner through n8n's REST API; returns the Cookie header for further calls. */
+/** REST sessions of this test file, by n8n URL: n8n takes 5 logins a minute per user, and the demo suites share one n8n. */
+const sessions = new Map<string, Promise<string>>();
+
+/** Logs in as the demo owner through n8n's REST API (once per n8n and test file); returns the Cookie header for further calls. */
 export async function restLogin(n8nUrl: string): Promise<string> {
+	let session = sessions.get(n8nUrl);
+	if (!session) {
+		sessions.set(n8nUrl, (session = newRestSession(n8nUrl)));
+		session.catch(() => sessions.delete(n8nUrl));
+	}
+	return await session;
+}
+
+async function newRestSession(n8nUrl: string): Promise<string> {
 	const response = await fetch(`${n8nUrl}/rest/login`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
