@@ -117,7 +117,7 @@ export class Dispatcher {
 		});
 	}
 
-	/** A call that is not a batch call (a list, a page, a creation) asks for its turn too: it counts toward the demand. */
+	/** A call asked for counts toward the demand (only batch calls come through here yet: lists, pages and creations do not). */
 	noteAsked(now = Date.now()): void {
 		this.asked.push(now);
 		this.forgetAsked(now);
